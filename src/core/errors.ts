@@ -1,0 +1,68 @@
+/**
+ * The domain's errors. Each says whether retrying can help, so a trigger knows
+ * whether to let the platform retry (Event Grid, timer) or to answer 4xx.
+ * Messages never contain secret values.
+ */
+export interface ErrorDetail {
+  path: string;
+  message: string;
+}
+
+export abstract class DomainError extends Error {
+  abstract readonly code: string;
+  abstract readonly retryable: boolean;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Input that can never succeed as given. */
+export class ValidationError extends DomainError {
+  readonly code = 'ValidationFailed';
+  readonly retryable = false;
+
+  constructor(
+    message: string,
+    readonly details: ErrorDetail[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export class NotFoundError extends DomainError {
+  readonly code = 'NotFound';
+  readonly retryable = false;
+}
+
+/** Another rotation of the same policy holds the lease. */
+export class RotationInProgressError extends DomainError {
+  readonly code = 'RotationInProgress';
+  readonly retryable = true;
+
+  constructor(
+    readonly policyId: string,
+    readonly rotationId: string,
+  ) {
+    super(`policy '${policyId}' already has rotation '${rotationId}' in progress`);
+  }
+}
+
+/** An optimistic-concurrency write lost a race (stale ETag, duplicate create). */
+export class ConcurrencyConflictError extends DomainError {
+  readonly code = 'ConcurrencyConflict';
+  readonly retryable = true;
+}
+
+/** A dependency (Key Vault, Table Storage, a downstream system) failed in a way that may pass. */
+export class TransientDependencyError extends DomainError {
+  readonly code = 'DependencyUnavailable';
+  readonly retryable = true;
+}
+
+/** A dependency refused in a way retrying will not fix (403, 400...). */
+export class PermanentDependencyError extends DomainError {
+  readonly code = 'DependencyRefused';
+  readonly retryable = false;
+}

@@ -1,0 +1,190 @@
+/**
+ * The ports the core needs from the outside world. Adapters in src/adapters
+ * implement them against Azure; test/support holds in-memory twins that pass
+ * the same contract tests.
+ */
+import type { SecretValue } from './secret-value.js';
+import type { RotationPolicy } from './policy/policy.js';
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque; absent on the last page. */
+  continuationToken?: string;
+}
+
+export interface PageOptions {
+  pageSize?: number;
+  continuationToken?: string;
+}
+
+// ---------------------------------------------------------------- Key Vault
+
+export interface SecretRef {
+  /** https://<vault>.vault.azure.net[:port], no trailing slash. */
+  vaultUrl: string;
+  secretName: string;
+}
+
+/** A version's properties. Never carries the value. */
+export interface SecretVersionInfo {
+  vaultUrl: string;
+  secretName: string;
+  version: string;
+  enabled: boolean;
+  createdOn?: Date;
+  updatedOn?: Date;
+  notBefore?: Date;
+  expiresOn?: Date;
+  contentType?: string;
+  tags: Record<string, string>;
+}
+
+export interface WriteSecretOptions {
+  expiresOn: Date;
+  notBefore?: Date;
+  contentType?: string;
+  tags: Record<string, string>;
+}
+
+export interface SecretStore {
+  /** The current (latest) version's properties, or undefined when the secret does not exist. */
+  getLatest(ref: SecretRef): Promise<SecretVersionInfo | undefined>;
+  /** Newest version whose tag `tagName` equals `tagValue`; used only to recover an interrupted rotation. */
+  findVersionByTag(ref: SecretRef, tagName: string, tagValue: string): Promise<SecretVersionInfo | undefined>;
+  /** Writes a new version; one Key Vault create. */
+  write(ref: SecretRef, value: SecretValue, options: WriteSecretOptions): Promise<SecretVersionInfo>;
+}
+
+// ---------------------------------------------------------------- Policies
+
+export interface StoredPolicy {
+  policy: RotationPolicy;
+  createdAt: Date;
+  updatedAt: Date;
+  etag: string;
+}
+
+export interface PolicyRepository {
+  get(id: string): Promise<StoredPolicy | undefined>;
+  /**
+   * Creates the policy (expectedEtag undefined) or replaces it (expectedEtag '*' or a value).
+   * Throws ConcurrencyConflictError on a stale ETag, or when another policy already governs
+   * the same vault and secret (one secret, one policy).
+   */
+  put(policy: RotationPolicy, expectedEtag?: string): Promise<StoredPolicy>;
+  /** Returns false when there was nothing to delete. */
+  delete(id: string): Promise<boolean>;
+  list(options?: PageOptions): Promise<Page<StoredPolicy>>;
+  /** The policy that governs this secret, if any. vaultName is the host's first label. */
+  findBySecret(vaultName: string, secretName: string): Promise<StoredPolicy | undefined>;
+}
+
+// ---------------------------------------------------------------- Rotation state
+
+export type TriggerKind = 'timer' | 'event' | 'http';
+
+export interface RotationTrigger {
+  kind: TriggerKind;
+  /** Who asked: the caller's principal for HTTP, the event id for events, 'scheduler' for the timer. */
+  actor: string;
+  reason: string;
+  /** For events: the version the event is about; a stale event changes nothing. */
+  eventVersion?: string;
+}
+
+/** Steps of one rotation, in order. Persisted after each one. */
+export const ROTATION_STEPS = ['claimed', 'written', 'completed'] as const;
+export type RotationStep = (typeof ROTATION_STEPS)[number];
+
+export interface ActiveRotation {
+  rotationId: string;
+  step: RotationStep;
+  trigger: RotationTrigger;
+  startedAt: Date;
+  /** Another instance may take the rotation over after this instant. */
+  leaseExpiresAt: Date;
+  previousVersion?: string;
+  newVersion?: string;
+  attempt: number;
+}
+
+export type RotationResult = 'succeeded' | 'failed' | 'skipped';
+
+export interface PolicyState {
+  policyId: string;
+  currentVersion?: string;
+  currentVersionCreatedOn?: Date;
+  currentVersionExpiresOn?: Date;
+  lastRotationId?: string;
+  lastRotatedAt?: Date;
+  lastResult?: RotationResult;
+  lastError?: string;
+  consecutiveFailures: number;
+  nextDueAt?: Date;
+  active?: ActiveRotation;
+}
+
+export interface VersionedPolicyState {
+  state: PolicyState;
+  etag: string;
+}
+
+export interface PolicyStateStore {
+  get(policyId: string): Promise<VersionedPolicyState | undefined>;
+  /** Creates the state when expectedEtag is undefined; otherwise replaces it only if the ETag matches. Throws ConcurrencyConflictError. */
+  save(state: PolicyState, expectedEtag: string | undefined): Promise<VersionedPolicyState>;
+  delete(policyId: string): Promise<void>;
+}
+
+export interface DueEntry {
+  policyId: string;
+  dueAt: Date;
+}
+
+/**
+ * An index of policies by due time, so the scan reads what is due rather than every policy.
+ * Entries may be stale (the state is the truth); the scan verifies and repairs them.
+ */
+export interface ScheduleIndex {
+  add(entry: DueEntry): Promise<void>;
+  remove(entry: DueEntry): Promise<void>;
+  /** Entries due at or before `until`, oldest first. */
+  listDue(until: Date): AsyncIterable<DueEntry>;
+}
+
+// ---------------------------------------------------------------- Audit
+
+export type AuditAction =
+  | 'rotation.succeeded'
+  | 'rotation.failed'
+  | 'rotation.skipped'
+  | 'rotation.dry-run'
+  | 'secret.out-of-band-change'
+  | 'secret.unmanaged-event'
+  | 'secret.static-expiry-check'
+  | 'policy.created'
+  | 'policy.replaced'
+  | 'policy.deleted';
+
+/** Append-only. Never carries a secret value. */
+export interface AuditRecord {
+  id: string;
+  at: Date;
+  action: AuditAction;
+  policyId?: string;
+  vaultUrl?: string;
+  secretName?: string;
+  rotationId?: string;
+  trigger?: TriggerKind;
+  actor: string;
+  reason?: string;
+  previousVersion?: string;
+  newVersion?: string;
+  error?: string;
+}
+
+export interface AuditLog {
+  append(record: AuditRecord): Promise<void>;
+  /** Newest first. */
+  listForPolicy(policyId: string, options?: PageOptions): Promise<Page<AuditRecord>>;
+}
