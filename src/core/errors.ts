@@ -66,3 +66,26 @@ export class PermanentDependencyError extends DomainError {
   readonly code = 'DependencyRefused';
   readonly retryable = false;
 }
+
+/** The policy is switched off; nothing rotates it until it is enabled again. */
+export class PolicyDisabledError extends DomainError {
+  readonly code = 'PolicyDisabled';
+  readonly retryable = false;
+
+  constructor(readonly policyId: string) {
+    super(`policy '${policyId}' is disabled; enable it before rotating`);
+  }
+}
+
+/** A caller's If-Match did not match the stored ETag. */
+export class PreconditionFailedError extends DomainError {
+  readonly code = 'PreconditionFailed';
+  readonly retryable = false;
+}
+
+/** Human-readable, value-free summary of any error, for state, audit and logs. */
+export function describeError(error: unknown): string {
+  if (error instanceof DomainError) return `${error.code}: ${error.message}`;
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return 'unknown error';
+}

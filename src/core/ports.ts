@@ -51,6 +51,8 @@ export interface SecretStore {
   getLatest(ref: SecretRef): Promise<SecretVersionInfo | undefined>;
   /** Newest version whose tag `tagName` equals `tagValue`; used only to recover an interrupted rotation. */
   findVersionByTag(ref: SecretRef, tagName: string, tagValue: string): Promise<SecretVersionInfo | undefined>;
+  /** One version's properties, or undefined when it does not exist. */
+  getVersion(ref: SecretRef, version: string): Promise<SecretVersionInfo | undefined>;
   /** Writes a new version; one Key Vault create. */
   write(ref: SecretRef, value: SecretValue, options: WriteSecretOptions): Promise<SecretVersionInfo>;
 }
@@ -90,6 +92,8 @@ export interface RotationTrigger {
   reason: string;
   /** For events: the version the event is about; a stale event changes nothing. */
   eventVersion?: string;
+  /** Deduplication key: the Idempotency-Key header or the event id. */
+  idempotencyKey?: string;
 }
 
 /** Steps of one rotation, in order. Persisted after each one. */
@@ -122,6 +126,11 @@ export interface PolicyState {
   consecutiveFailures: number;
   nextDueAt?: Date;
   active?: ActiveRotation;
+  /**
+   * Keys of the last triggers handled (HTTP Idempotency-Key, Event Grid event id), newest
+   * last, bounded; a repeated key replays the earlier outcome instead of rotating again.
+   */
+  recentTriggerKeys?: string[];
 }
 
 export interface VersionedPolicyState {
