@@ -109,6 +109,8 @@ export interface ActiveRotation {
   leaseExpiresAt: Date;
   previousVersion?: string;
   newVersion?: string;
+  newVersionCreatedOn?: Date;
+  newVersionExpiresOn?: Date;
   attempt: number;
 }
 

@@ -1,0 +1,560 @@
+/**
+ * The rotation state machine. Each rotation claims its policy's state row with an
+ * ETag (the lease), then moves through ROTATION_STEPS, persisting after each step,
+ * so that a process killed between any two steps is resumed by the next trigger
+ * under the same rotation id, never rotates twice, and never loses a version it wrote:
+ * every version carries the rotation id as a tag, and a resumed rotation looks for it
+ * before writing again.
+ *
+ * Later strategies (databases, dual credentials, other vaults) add steps between
+ * 'written' and 'completed' (apply to the downstream system, test the new credential);
+ * the value they need is read back from the Key Vault version, never kept elsewhere.
+ */
+import type { Clock } from '../clock.js';
+import {
+  ConcurrencyConflictError,
+  DomainError,
+  NotFoundError,
+  PolicyDisabledError,
+  RotationInProgressError,
+  describeError,
+} from '../errors.js';
+import { generateSecretValue } from '../generators/index.js';
+import type { Logger } from '../logger.js';
+import { MANAGED_BY_VALUE, MANAGED_TAGS, type RotationPolicy } from '../policy/policy.js';
+import { isDue, nextDueAt } from '../policy/schedule.js';
+import { parseDuration } from '../durations.js';
+import type {
+  ActiveRotation,
+  AuditLog,
+  AuditRecord,
+  PolicyRepository,
+  PolicyState,
+  PolicyStateStore,
+  RotationTrigger,
+  ScheduleIndex,
+  SecretRef,
+  SecretStore,
+  SecretVersionInfo,
+  VersionedPolicyState,
+} from '../ports.js';
+import type { SecretValue } from '../secret-value.js';
+import type { RotationOutcome, RotationPlan } from './rotation-outcome.js';
+import { retryDelayInMs } from './retry-budget.js';
+
+export interface RotationEngineDependencies {
+  policies: PolicyRepository;
+  states: PolicyStateStore;
+  schedule: ScheduleIndex;
+  audit: AuditLog;
+  secrets: SecretStore;
+  clock: Clock;
+  newId: () => string;
+  logger: Logger;
+  leaseDurationInMs: number;
+  /** Consecutive failed attempts before a policy is parked for an admin. */
+  maxAttempts: number;
+  generate?: (generator: RotationPolicy['generator']) => SecretValue;
+}
+
+/** A policy's state as last read, with the ETag to write it back (undefined: no row yet). */
+interface LoadedState {
+  state: PolicyState;
+  etag: string | undefined;
+}
+
+const RECENT_TRIGGER_KEYS_KEPT = 20;
+
+interface Decision {
+  rotate: boolean;
+  reason: string;
+}
+
+export class RotationEngine {
+  readonly #deps: RotationEngineDependencies;
+  readonly #generate: (generator: RotationPolicy['generator']) => SecretValue;
+
+  constructor(deps: RotationEngineDependencies) {
+    this.#deps = deps;
+    this.#generate = deps.generate ?? ((generator) => generateSecretValue(generator));
+  }
+
+  /**
+   * Rotates the policy's secret if this trigger warrants it, or finishes a rotation
+   * left half-done. Throws NotFoundError, PolicyDisabledError (HTTP only) and
+   * RotationInProgressError (HTTP only); other triggers get a 'skipped' or
+   * 'in-progress' outcome instead, because for them another rotation is success.
+   */
+  async rotate(policyId: string, trigger: RotationTrigger): Promise<RotationOutcome> {
+    const policy = await this.#loadPolicy(policyId);
+    const loaded = await this.#loadState(policyId);
+    const { state } = loaded;
+    const now = this.#deps.clock.now();
+
+    if (trigger.idempotencyKey && state.recentTriggerKeys?.includes(trigger.idempotencyKey)) {
+      return this.#replay(state, `trigger '${trigger.idempotencyKey}' was already handled`);
+    }
+
+    if (state.active) {
+      if (state.active.leaseExpiresAt > now) return this.#inProgress(policyId, state.active, trigger);
+      if (this.#budgetSpent(state) && trigger.kind !== 'http') return this.#parked(state);
+      return this.#resume(policy, loaded, trigger);
+    }
+
+    if (!policy.enabled) {
+      if (trigger.kind === 'http') throw new PolicyDisabledError(policyId);
+      return { policyId, status: 'skipped', reason: 'policy is disabled' };
+    }
+    if (this.#budgetSpent(state) && trigger.kind !== 'http') return this.#parked(state);
+
+    const ref = secretRef(policy);
+    const latest = await this.#deps.secrets.getLatest(ref);
+    const decision = this.#decide(policy, trigger, latest, now);
+    if (!decision.rotate) {
+      if (trigger.kind === 'timer') await this.#reschedule(policy, loaded, latest);
+      return { policyId, status: 'skipped', reason: decision.reason };
+    }
+    if (policy.generator.kind === 'static') return this.#checkStaticSecret(policy, loaded, trigger, latest);
+
+    const active: ActiveRotation = {
+      rotationId: this.#deps.newId(),
+      step: 'claimed',
+      trigger,
+      startedAt: now,
+      leaseExpiresAt: new Date(now.getTime() + this.#deps.leaseDurationInMs),
+      ...(latest ? { previousVersion: latest.version } : {}),
+      attempt: state.consecutiveFailures + 1,
+    };
+    let claimed: LoadedState;
+    try {
+      claimed = await this.#save({ ...state, active, recentTriggerKeys: remember(state, trigger) }, loaded.etag);
+    } catch (error) {
+      if (error instanceof ConcurrencyConflictError) return this.#lostClaim(policyId, trigger);
+      throw error;
+    }
+    this.#deps.logger.info('rotation.started', { ...logFields(policy, active), reason: decision.reason });
+    return this.#drive(policy, claimed, false);
+  }
+
+  /** What rotate() would do now, for a dry run. Reads Key Vault once; writes nothing. */
+  async plan(policyId: string, trigger: RotationTrigger): Promise<RotationPlan> {
+    const policy = await this.#loadPolicy(policyId);
+    const { state } = await this.#loadState(policyId);
+    const now = this.#deps.clock.now();
+    const latest = await this.#deps.secrets.getLatest(secretRef(policy));
+    const base = {
+      policyId,
+      trigger: trigger.kind,
+      vaultUrl: policy.vaultUrl,
+      secretName: policy.secretName,
+      ...(latest ? { currentVersion: latest.version } : {}),
+      ...(latest?.expiresOn ? { currentVersionExpiresOn: latest.expiresOn.toISOString() } : {}),
+      tagNames: Object.keys(this.#tagsFor(policy, 'planned')),
+      ...(policy.contentType ? { contentType: policy.contentType } : {}),
+    };
+    const noWrite = { creates: 0, others: 1 };
+    if (state.active && state.active.leaseExpiresAt > now) {
+      return { ...base, wouldRotate: false, reason: `rotation '${state.active.rotationId}' is in progress`, keyVaultOperations: noWrite };
+    }
+    if (state.active) {
+      return {
+        ...base,
+        wouldRotate: true,
+        reason: `would resume interrupted rotation '${state.active.rotationId}' at step '${state.active.step}'`,
+        resumesRotationId: state.active.rotationId,
+        keyVaultOperations: { creates: state.active.step === 'claimed' ? 1 : 0, others: 2 },
+      };
+    }
+    if (!policy.enabled) return { ...base, wouldRotate: false, reason: 'policy is disabled', keyVaultOperations: noWrite };
+    const decision = this.#decide(policy, trigger, latest, now);
+    if (!decision.rotate || policy.generator.kind === 'static') {
+      const reason = policy.generator.kind === 'static' ? `static secret: would only check expiry (${decision.reason})` : decision.reason;
+      return { ...base, wouldRotate: false, reason, keyVaultOperations: noWrite };
+    }
+    return {
+      ...base,
+      wouldRotate: true,
+      reason: decision.reason,
+      newVersionExpiresOn: new Date(now.getTime() + parseDuration(policy.rotation.validFor).milliseconds).toISOString(),
+      keyVaultOperations: { creates: 1, others: 1 },
+    };
+  }
+
+  #decide(policy: RotationPolicy, trigger: RotationTrigger, latest: SecretVersionInfo | undefined, now: Date): Decision {
+    switch (trigger.kind) {
+      case 'http':
+        return { rotate: true, reason: trigger.reason };
+      case 'event':
+        if (!latest) return { rotate: false, reason: 'the secret no longer exists' };
+        if (trigger.eventVersion !== latest.version) {
+          return { rotate: false, reason: `stale event: version '${trigger.eventVersion}' is no longer the current version` };
+        }
+        return { rotate: true, reason: trigger.reason };
+      case 'timer': {
+        const due = isDue(policy, latest, now);
+        return { rotate: due.due, reason: due.reason };
+      }
+    }
+  }
+
+  async #resume(policy: RotationPolicy, loaded: LoadedState, trigger: RotationTrigger): Promise<RotationOutcome> {
+    const previous = loaded.state.active!;
+    const now = this.#deps.clock.now();
+    const active: ActiveRotation = {
+      ...previous,
+      leaseExpiresAt: new Date(now.getTime() + this.#deps.leaseDurationInMs),
+      attempt: previous.attempt + 1,
+    };
+    let claimed: LoadedState;
+    try {
+      claimed = await this.#save({ ...loaded.state, active, recentTriggerKeys: remember(loaded.state, trigger) }, loaded.etag);
+    } catch (error) {
+      if (error instanceof ConcurrencyConflictError) return this.#lostClaim(policy.id, trigger);
+      throw error;
+    }
+    this.#deps.logger.warn('rotation.resumed', { ...logFields(policy, active), step: active.step, resumedBy: trigger.kind });
+    return this.#drive(policy, claimed, true);
+  }
+
+  async #drive(policy: RotationPolicy, claimed: LoadedState, resumed: boolean): Promise<RotationOutcome> {
+    let current = claimed;
+    const ref = secretRef(policy);
+    try {
+      for (;;) {
+        const active = current.state.active!;
+        switch (active.step) {
+          case 'claimed': {
+            const written = await this.#writeOnce(policy, ref, active, resumed);
+            current = await this.#save(
+              {
+                ...current.state,
+                active: {
+                  ...active,
+                  step: 'written',
+                  newVersion: written.version,
+                  ...(written.createdOn ? { newVersionCreatedOn: written.createdOn } : {}),
+                  ...(written.expiresOn ? { newVersionExpiresOn: written.expiresOn } : {}),
+                },
+              },
+              current.etag,
+            );
+            break;
+          }
+          case 'written':
+            return await this.#complete(policy, current);
+          case 'completed':
+            // Only a state written by a newer engine could hold this; finishing is the safe reading.
+            return await this.#complete(policy, current);
+        }
+      }
+    } catch (error) {
+      if (error instanceof ConcurrencyConflictError) {
+        // Our lease lapsed and another instance took the rotation over; it will finish it.
+        this.#deps.logger.warn('rotation.lease-lost', logFields(policy, current.state.active!));
+        return { policyId: policy.id, status: 'in-progress', reason: 'another instance took over this rotation', rotationId: current.state.active!.rotationId };
+      }
+      return this.#recordFailure(policy, current, error);
+    }
+  }
+
+  /** Writes the new version unless a previous attempt of this rotation already did. */
+  async #writeOnce(policy: RotationPolicy, ref: SecretRef, active: ActiveRotation, resumed: boolean): Promise<SecretVersionInfo> {
+    if (resumed) {
+      const earlier = await this.#deps.secrets.findVersionByTag(ref, MANAGED_TAGS.rotationId, active.rotationId);
+      if (earlier) return earlier;
+    }
+    const now = this.#deps.clock.now();
+    const value = this.#generate(policy.generator);
+    return this.#deps.secrets.write(ref, value, {
+      expiresOn: new Date(now.getTime() + parseDuration(policy.rotation.validFor).milliseconds),
+      ...(policy.contentType ? { contentType: policy.contentType } : {}),
+      tags: this.#tagsFor(policy, active.rotationId),
+    });
+  }
+
+  #tagsFor(policy: RotationPolicy, rotationId: string): Record<string, string> {
+    return {
+      ...policy.tags,
+      [MANAGED_TAGS.managedBy]: MANAGED_BY_VALUE,
+      [MANAGED_TAGS.policyId]: policy.id,
+      [MANAGED_TAGS.rotationId]: rotationId,
+    };
+  }
+
+  async #complete(policy: RotationPolicy, current: LoadedState): Promise<RotationOutcome> {
+    const active = current.state.active!;
+    const now = this.#deps.clock.now();
+    const createdOn = active.newVersionCreatedOn ?? active.startedAt;
+    const nextDue = nextDueAt(policy, { createdOn, ...(active.newVersionExpiresOn ? { expiresOn: active.newVersionExpiresOn } : {}) });
+
+    // Audit before the state: a crash in between replays the append, which the audit log refuses as a duplicate.
+    await this.#appendOnce({
+      id: `${active.rotationId}.succeeded`,
+      at: now,
+      action: 'rotation.succeeded',
+      ...this.#auditSubject(policy),
+      rotationId: active.rotationId,
+      trigger: active.trigger.kind,
+      actor: active.trigger.actor,
+      reason: active.trigger.reason,
+      ...(active.previousVersion ? { previousVersion: active.previousVersion } : {}),
+      ...(active.newVersion ? { newVersion: active.newVersion } : {}),
+    });
+    await this.#deps.schedule.add({ policyId: policy.id, dueAt: nextDue });
+    const previousDue = current.state.nextDueAt;
+    const { active: _finished, lastError: _cleared, ...rest } = current.state;
+    await this.#save(
+      {
+        ...rest,
+        ...(active.newVersion ? { currentVersion: active.newVersion } : {}),
+        currentVersionCreatedOn: createdOn,
+        ...(active.newVersionExpiresOn ? { currentVersionExpiresOn: active.newVersionExpiresOn } : {}),
+        lastRotationId: active.rotationId,
+        lastRotatedAt: now,
+        lastResult: 'succeeded',
+        consecutiveFailures: 0,
+        nextDueAt: nextDue,
+      },
+      current.etag,
+    );
+    await this.#removeDueEntry(policy.id, previousDue, nextDue);
+    this.#deps.logger.info('rotation.succeeded', {
+      ...logFields(policy, active),
+      previousVersion: active.previousVersion,
+      newVersion: active.newVersion,
+      nextDueAt: nextDue.toISOString(),
+    });
+    return {
+      policyId: policy.id,
+      status: 'succeeded',
+      reason: active.trigger.reason,
+      rotationId: active.rotationId,
+      ...(active.previousVersion ? { previousVersion: active.previousVersion } : {}),
+      ...(active.newVersion ? { newVersion: active.newVersion } : {}),
+    };
+  }
+
+  /**
+   * A failed attempt keeps its rotation (same id, same step) so the next attempt resumes
+   * it, releases the lease, and schedules the retry with backoff until the budget is spent.
+   */
+  async #recordFailure(policy: RotationPolicy, current: LoadedState, error: unknown): Promise<RotationOutcome> {
+    const active = current.state.active!;
+    const now = this.#deps.clock.now();
+    const attempts = current.state.consecutiveFailures + 1;
+    const retryable = !(error instanceof DomainError) || error.retryable;
+    const parked = attempts >= this.#deps.maxAttempts;
+    const retryAt = parked ? undefined : new Date(now.getTime() + retryDelayInMs(attempts));
+    const message = describeError(error);
+    const fields = { ...logFields(policy, active), step: active.step, attempt: attempts, maxAttempts: this.#deps.maxAttempts, retryable, parked, error: message };
+    // 'rotation.failed' is what the failed-rotation alert in infra/ queries for.
+    this.#deps.logger.error('rotation.failed', fields);
+
+    await this.#appendOnce({
+      id: `${active.rotationId}.failed.${attempts}`,
+      at: now,
+      action: 'rotation.failed',
+      ...this.#auditSubject(policy),
+      rotationId: active.rotationId,
+      trigger: active.trigger.kind,
+      actor: active.trigger.actor,
+      reason: active.trigger.reason,
+      ...(active.previousVersion ? { previousVersion: active.previousVersion } : {}),
+      ...(active.newVersion ? { newVersion: active.newVersion } : {}),
+      error: parked ? `${message} (retry budget of ${this.#deps.maxAttempts} attempts spent: parked until an admin rotates it)` : message,
+    });
+    if (retryAt) await this.#deps.schedule.add({ policyId: policy.id, dueAt: retryAt });
+    const previousDue = current.state.nextDueAt;
+    const { nextDueAt: _replaced, ...rest } = current.state;
+    await this.#save(
+      {
+        ...rest,
+        active: { ...active, leaseExpiresAt: now },
+        lastResult: 'failed',
+        lastError: message,
+        consecutiveFailures: attempts,
+        ...(retryAt ? { nextDueAt: retryAt } : {}),
+      },
+      current.etag,
+    );
+    await this.#removeDueEntry(policy.id, previousDue, retryAt);
+    return {
+      policyId: policy.id,
+      status: 'failed',
+      reason: message,
+      rotationId: active.rotationId,
+      ...(active.previousVersion ? { previousVersion: active.previousVersion } : {}),
+      ...(parked ? { parked } : {}),
+    };
+  }
+
+  /** Static secrets are provided from elsewhere: the rotation only checks expiry and records what it found. */
+  async #checkStaticSecret(
+    policy: RotationPolicy,
+    loaded: LoadedState,
+    trigger: RotationTrigger,
+    latest: SecretVersionInfo | undefined,
+  ): Promise<RotationOutcome> {
+    const now = this.#deps.clock.now();
+    let finding: string;
+    if (!latest) finding = 'static secret does not exist: it must be set by its owner';
+    else if (latest.expiresOn && latest.expiresOn <= now) finding = `static secret version '${latest.version}' has expired`;
+    else if (latest.expiresOn) finding = `static secret version '${latest.version}' expires ${latest.expiresOn.toISOString()}: its owner must replace it`;
+    else finding = `static secret version '${latest.version}' has no expiry`;
+    await this.#appendOnce({
+      id: this.#deps.newId(),
+      at: now,
+      action: 'secret.static-expiry-check',
+      ...this.#auditSubject(policy),
+      trigger: trigger.kind,
+      actor: trigger.actor,
+      reason: finding,
+      ...(latest ? { previousVersion: latest.version } : {}),
+    });
+    this.#deps.logger.warn('rotation.static-finding', { policyId: policy.id, vaultUrl: policy.vaultUrl, secretName: policy.secretName, finding });
+    await this.#reschedule(policy, loaded, latest, { lastResult: 'skipped', minimumDelayInMs: DAY_IN_MS });
+    return { policyId: policy.id, status: 'skipped', reason: finding };
+  }
+
+  /**
+   * Moves the policy's due date to what Key Vault now says (a new policy over an
+   * existing secret, a version written out of band). Losing a race here is harmless.
+   */
+  async #reschedule(
+    policy: RotationPolicy,
+    loaded: LoadedState,
+    latest: SecretVersionInfo | undefined,
+    options: { lastResult?: PolicyState['lastResult']; minimumDelayInMs?: number } = {},
+  ): Promise<void> {
+    const now = this.#deps.clock.now();
+    let due = latest ? nextDueAt(policy, latest) : new Date(now.getTime() + (options.minimumDelayInMs ?? 0));
+    if (options.minimumDelayInMs !== undefined && due.getTime() < now.getTime() + options.minimumDelayInMs) {
+      due = new Date(now.getTime() + options.minimumDelayInMs);
+    }
+    const previousDue = loaded.state.nextDueAt;
+    if (previousDue?.getTime() === due.getTime() && loaded.state.currentVersion === latest?.version) return;
+    await this.#deps.schedule.add({ policyId: policy.id, dueAt: due });
+    try {
+      await this.#save(
+        {
+          ...loaded.state,
+          ...(latest
+            ? {
+                currentVersion: latest.version,
+                ...(latest.createdOn ? { currentVersionCreatedOn: latest.createdOn } : {}),
+                ...(latest.expiresOn ? { currentVersionExpiresOn: latest.expiresOn } : {}),
+              }
+            : {}),
+          ...(options.lastResult ? { lastResult: options.lastResult } : {}),
+          nextDueAt: due,
+        },
+        loaded.etag,
+      );
+    } catch (error) {
+      if (error instanceof ConcurrencyConflictError) return;
+      throw error;
+    }
+    await this.#removeDueEntry(policy.id, previousDue, due);
+  }
+
+  async #removeDueEntry(policyId: string, previousDue: Date | undefined, keep: Date | undefined): Promise<void> {
+    if (!previousDue || previousDue.getTime() === keep?.getTime()) return;
+    try {
+      await this.#deps.schedule.remove({ policyId, dueAt: previousDue });
+    } catch (error) {
+      // A stale index entry is repaired by the next scan; the rotation itself is done.
+      this.#deps.logger.warn('schedule.stale-entry-kept', { policyId, dueAt: previousDue.toISOString(), error: describeError(error) });
+    }
+  }
+
+  async #lostClaim(policyId: string, trigger: RotationTrigger): Promise<RotationOutcome> {
+    const reread = await this.#loadState(policyId);
+    const active = reread.state.active;
+    if (trigger.kind === 'http') throw new RotationInProgressError(policyId, active?.rotationId ?? reread.state.lastRotationId ?? 'unknown');
+    return {
+      policyId,
+      status: 'in-progress',
+      reason: 'another trigger claimed this rotation first',
+      ...(active ? { rotationId: active.rotationId } : {}),
+    };
+  }
+
+  #inProgress(policyId: string, active: ActiveRotation, trigger: RotationTrigger): RotationOutcome {
+    if (trigger.kind === 'http') throw new RotationInProgressError(policyId, active.rotationId);
+    return { policyId, status: 'in-progress', reason: `rotation '${active.rotationId}' is in progress`, rotationId: active.rotationId };
+  }
+
+  #replay(state: PolicyState, reason: string): RotationOutcome {
+    return {
+      policyId: state.policyId,
+      status: 'skipped',
+      reason,
+      ...(state.lastRotationId ? { rotationId: state.lastRotationId } : {}),
+      ...(state.currentVersion ? { newVersion: state.currentVersion } : {}),
+    };
+  }
+
+  #budgetSpent(state: PolicyState): boolean {
+    return state.consecutiveFailures >= this.#deps.maxAttempts;
+  }
+
+  #parked(state: PolicyState): RotationOutcome {
+    return {
+      policyId: state.policyId,
+      status: 'skipped',
+      reason: `retry budget spent after ${state.consecutiveFailures} failed attempts; rotate it over HTTP once the cause is fixed`,
+      parked: true,
+    };
+  }
+
+  async #appendOnce(record: AuditRecord): Promise<void> {
+    try {
+      await this.#deps.audit.append(record);
+    } catch (error) {
+      if (error instanceof ConcurrencyConflictError) return;
+      throw error;
+    }
+  }
+
+  #auditSubject(policy: RotationPolicy): Pick<AuditRecord, 'policyId' | 'vaultUrl' | 'secretName'> {
+    return { policyId: policy.id, vaultUrl: policy.vaultUrl, secretName: policy.secretName };
+  }
+
+  async #loadPolicy(policyId: string): Promise<RotationPolicy> {
+    const stored = await this.#deps.policies.get(policyId);
+    if (!stored) throw new NotFoundError(`policy '${policyId}' does not exist`);
+    return stored.policy;
+  }
+
+  async #loadState(policyId: string): Promise<LoadedState> {
+    const stored = await this.#deps.states.get(policyId);
+    return stored ? { state: stored.state, etag: stored.etag } : { state: { policyId, consecutiveFailures: 0 }, etag: undefined };
+  }
+
+  async #save(state: PolicyState, etag: string | undefined): Promise<LoadedState> {
+    const saved: VersionedPolicyState = await this.#deps.states.save(state, etag);
+    return { state: saved.state, etag: saved.etag };
+  }
+}
+
+const DAY_IN_MS = 24 * 60 * 60 * 1000;
+
+export function secretRef(policy: RotationPolicy): SecretRef {
+  return { vaultUrl: policy.vaultUrl, secretName: policy.secretName };
+}
+
+function remember(state: PolicyState, trigger: RotationTrigger): string[] | undefined {
+  if (!trigger.idempotencyKey) return state.recentTriggerKeys;
+  return [...(state.recentTriggerKeys ?? []), trigger.idempotencyKey].slice(-RECENT_TRIGGER_KEYS_KEPT);
+}
+
+function logFields(policy: RotationPolicy, active: ActiveRotation) {
+  return {
+    policyId: policy.id,
+    vaultUrl: policy.vaultUrl,
+    secretName: policy.secretName,
+    rotationId: active.rotationId,
+    trigger: active.trigger.kind,
+    actor: active.trigger.actor,
+  };
+}

@@ -1,0 +1,33 @@
+import type { TriggerKind } from '../ports.js';
+
+export type RotationStatus = 'succeeded' | 'skipped' | 'failed' | 'in-progress';
+
+/** What one trigger achieved. Never carries a secret value. */
+export interface RotationOutcome {
+  policyId: string;
+  status: RotationStatus;
+  reason: string;
+  rotationId?: string;
+  previousVersion?: string;
+  newVersion?: string;
+  /** When the retry budget is spent, no trigger but an admin's HTTP call retries. */
+  parked?: boolean;
+}
+
+/** What a rotation would do now; a dry run writes nothing. */
+export interface RotationPlan {
+  policyId: string;
+  trigger: TriggerKind;
+  wouldRotate: boolean;
+  reason: string;
+  vaultUrl: string;
+  secretName: string;
+  currentVersion?: string;
+  currentVersionExpiresOn?: string;
+  newVersionExpiresOn?: string;
+  contentType?: string;
+  tagNames: string[];
+  /** Resuming an interrupted rotation instead of starting a new one. */
+  resumesRotationId?: string;
+  keyVaultOperations: { creates: number; others: number };
+}
