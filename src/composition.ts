@@ -1,0 +1,104 @@
+/**
+ * The composition root: the one place adapters are wired into core services.
+ * Functions call appServices(); tests and the bench call composeServices()
+ * with their own config, clock or table prefix.
+ */
+import { randomUUID } from 'node:crypto';
+import { createAzureClientFactory, type AzureClientFactory } from './adapters/azure-clients.js';
+import { consoleLogger } from './adapters/console-logger.js';
+import { KeyVaultSecretStore } from './adapters/keyvault/key-vault-secret-store.js';
+import { createTableAdapters } from './adapters/tables/index.js';
+import { loadConfig, type AppConfig } from './config.js';
+import { PolicyAdmin } from './core/admin/policy-admin.js';
+import { systemClock, type Clock } from './core/clock.js';
+import { KeyVaultEventHandler } from './core/events/key-vault-event-handler.js';
+import type { Logger } from './core/logger.js';
+import type { AuditLog, PolicyStateStore } from './core/ports.js';
+import { DueScan } from './core/rotation/due-scan.js';
+import { RotationEngine } from './core/rotation/rotation-engine.js';
+
+export interface AppServices {
+  config: AppConfig;
+  clients: AzureClientFactory;
+  engine: RotationEngine;
+  scan: DueScan;
+  events: KeyVaultEventHandler;
+  admin: PolicyAdmin;
+  audit: AuditLog;
+  states: PolicyStateStore;
+  /** Creates the tables on first use; every function awaits it before touching storage. */
+  ready(): Promise<void>;
+}
+
+export interface CompositionOptions {
+  clock?: Clock;
+  logger?: Logger;
+  tablePrefix?: string;
+  newId?: () => string;
+}
+
+export function composeServices(config: AppConfig, options: CompositionOptions = {}): AppServices {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? consoleLogger;
+  const newId = options.newId ?? randomUUID;
+  const clients = createAzureClientFactory(config);
+  const tables = createTableAdapters(clients, options.tablePrefix ? { tablePrefix: options.tablePrefix } : {});
+  const secrets = new KeyVaultSecretStore(clients);
+  const engine = new RotationEngine({
+    policies: tables.policies,
+    states: tables.states,
+    schedule: tables.schedule,
+    audit: tables.audit,
+    secrets,
+    clock,
+    newId,
+    logger,
+    leaseDurationInMs: config.leaseDurationInMs,
+    maxAttempts: config.maxAttempts,
+  });
+  let tablesReady: Promise<void> | undefined;
+  return {
+    config,
+    clients,
+    engine,
+    scan: new DueScan({ policies: tables.policies, states: tables.states, schedule: tables.schedule, engine, clock, logger }),
+    events: new KeyVaultEventHandler({ policies: tables.policies, audit: tables.audit, secrets, engine, clock, logger }),
+    admin: new PolicyAdmin({
+      policies: tables.policies,
+      states: tables.states,
+      schedule: tables.schedule,
+      audit: tables.audit,
+      clock,
+      newId,
+      logger,
+      governedVaultUrls: config.governedVaultUrls,
+    }),
+    audit: tables.audit,
+    states: tables.states,
+    ready() {
+      const pending =
+        tablesReady ??
+        tables.ensureTables().catch((error: unknown) => {
+          // A failed creation is retried by the next invocation instead of failing every one after it.
+          tablesReady = undefined;
+          throw error;
+        });
+      tablesReady = pending;
+      return pending;
+    },
+  };
+}
+
+let appConfigInstance: AppConfig | undefined;
+let appServicesInstance: AppServices | undefined;
+
+/** Settings from the environment, read once; a bad setting fails the worker at start-up. */
+export function appConfig(): AppConfig {
+  appConfigInstance ??= loadConfig(process.env);
+  return appConfigInstance;
+}
+
+export function appServices(): AppServices {
+  appServicesInstance ??= composeServices(appConfig());
+  return appServicesInstance;
+}

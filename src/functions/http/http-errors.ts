@@ -1,0 +1,45 @@
+/**
+ * Maps errors to the API's error shape, {"error":{"code","message","details"}}.
+ * Only domain errors say what went wrong; anything else is a 500 whose details
+ * stay in the log, under the invocation id the response carries.
+ */
+import type { HttpResponseInit } from '@azure/functions';
+import { DomainError, ValidationError, type ErrorDetail } from '../../core/errors.js';
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: ErrorDetail[] = [],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export function errorResponse(status: number, code: string, message: string, details: ErrorDetail[] = [], headers: Record<string, string> = {}): HttpResponseInit {
+  return { status, headers, jsonBody: { error: { code, message, details } } };
+}
+
+const STATUS_BY_CODE: Record<string, number> = {
+  ValidationFailed: 400,
+  NotFound: 404,
+  RotationInProgress: 409,
+  ConcurrencyConflict: 409,
+  PolicyDisabled: 409,
+  PreconditionFailed: 412,
+  DependencyUnavailable: 503,
+  DependencyRefused: 502,
+};
+
+export function toErrorResponse(error: unknown, invocationId: string): HttpResponseInit {
+  if (error instanceof HttpError) return errorResponse(error.status, error.code, error.message, error.details, error.headers);
+  if (error instanceof ValidationError) return errorResponse(400, error.code, error.message, error.details);
+  if (error instanceof DomainError) {
+    const status = STATUS_BY_CODE[error.code] ?? 500;
+    return errorResponse(status, error.code, error.message, [], status === 503 ? { 'retry-after': '30' } : {});
+  }
+  return errorResponse(500, 'InternalError', `the request failed; see the logs for invocation ${invocationId}`);
+}
