@@ -1,0 +1,109 @@
+/**
+ * The audit trail, append-only: records are only ever created, never updated,
+ * upserted or deleted by this adapter.
+ *
+ * PartitionKey: the policy id; for a record about no policy (an event on an
+ * unmanaged secret), '_vault:<vault name>' when the vault is known, '_unmanaged'
+ * otherwise, so such records stay listable per vault and do not pile into one partition.
+ * RowKey: '<inverted timestamp, 16 digits>-<record id>', so a partition scan reads
+ * newest first. Next to each record sits a marker 'id|<record id>' created in the same
+ * transaction: it makes a repeated id fail even when the repeat carries a different
+ * time (a retried append that rebuilt its record), which the time-ordered key alone
+ * would let through.
+ */
+import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
+import { ConcurrencyConflictError, ValidationError } from '../../core/errors.js';
+import type { AuditLog, AuditRecord, Page, PageOptions } from '../../core/ports.js';
+import { fromColumns, toColumns } from './entity-columns.js';
+import { ignoreReads, type EntitiesReadListener } from './read-meter.js';
+import { mapTableError, statusOf } from './table-errors.js';
+import { assertKeyPart, vaultNameOf } from './table-keys.js';
+import { readPage } from './table-paging.js';
+
+/** Date's largest time value; (this - ms) counts down as time goes on. */
+const MAX_TIME_IN_MS = 8_640_000_000_000_000;
+/** Record row keys start with a digit, which sorts before 'i': "RowKey lt 'id|'" reads records only. */
+const MARKER_PREFIX = 'id|';
+export const UNMANAGED_PARTITION = '_unmanaged';
+
+export function auditPartitionOf(record: Pick<AuditRecord, 'policyId' | 'vaultUrl'>): string {
+  if (record.policyId !== undefined) return record.policyId;
+  if (record.vaultUrl !== undefined) return vaultPartition(vaultNameOf(record.vaultUrl));
+  return UNMANAGED_PARTITION;
+}
+
+function vaultPartition(vaultName: string): string {
+  return `_vault:${vaultName.toLowerCase()}`;
+}
+
+function recordRowKey(record: AuditRecord): string {
+  const ms = record.at.getTime();
+  if (!(ms >= 0 && ms <= MAX_TIME_IN_MS)) {
+    throw new ValidationError(`audit record '${record.id}' has a time outside 1970-275760`, [{ path: 'at', message: 'out of range' }]);
+  }
+  return `${String(MAX_TIME_IN_MS - ms).padStart(16, '0')}-${record.id}`;
+}
+
+export interface TableAuditLogOptions {
+  onEntitiesRead?: EntitiesReadListener;
+}
+
+export class TableAuditLog implements AuditLog {
+  readonly #table: TableClient;
+  readonly #onRead: EntitiesReadListener;
+
+  constructor(table: TableClient, options: TableAuditLogOptions = {}) {
+    this.#table = table;
+    this.#onRead = options.onEntitiesRead ?? ignoreReads;
+  }
+
+  async createIfMissing(): Promise<void> {
+    try {
+      await this.#table.createTable();
+    } catch (error) {
+      throw mapTableError(error, `create table '${this.#table.tableName}'`);
+    }
+  }
+
+  async append(record: AuditRecord): Promise<void> {
+    assertKeyPart(record.id, 'audit record id');
+    const partitionKey = auditPartitionOf(record);
+    assertKeyPart(partitionKey, 'audit partition');
+    const rowKey = recordRowKey(record);
+    const actions: TransactionAction[] = [
+      ['create', { partitionKey, rowKey, ...toColumns(record) }],
+      ['create', { partitionKey, rowKey: `${MARKER_PREFIX}${record.id}`, recordRowKey: rowKey }],
+    ];
+    try {
+      await this.#table.submitTransaction(actions);
+    } catch (error) {
+      if (statusOf(error) === 409) throw new ConcurrencyConflictError(`audit record '${record.id}' already exists`, { cause: error });
+      throw mapTableError(error, `append audit record '${record.id}'`);
+    }
+  }
+
+  /** Newest first. */
+  listForPolicy(policyId: string, options: PageOptions = {}): Promise<Page<AuditRecord>> {
+    assertKeyPart(policyId, 'policyId');
+    return this.#list(policyId, options);
+  }
+
+  /** Records about this vault that concern no policy (e.g. events on unmanaged secrets), newest first. */
+  listForVault(vaultName: string, options: PageOptions = {}): Promise<Page<AuditRecord>> {
+    const partitionKey = vaultPartition(vaultName);
+    assertKeyPart(partitionKey, 'vaultName');
+    return this.#list(partitionKey, options);
+  }
+
+  #list(partitionKey: string, options: PageOptions): Promise<Page<AuditRecord>> {
+    return readPage<Record<string, unknown>, AuditRecord>({
+      table: this.#table,
+      filter: odata`PartitionKey eq ${partitionKey} and RowKey lt ${MARKER_PREFIX}`,
+      pageSize: options.pageSize,
+      continuationToken: options.continuationToken,
+      map: (entity) => fromColumns<AuditRecord>(entity),
+      operation: 'audit.list',
+      onRead: this.#onRead,
+    });
+  }
+}
