@@ -91,14 +91,15 @@ export class RotationEngine {
     const { state } = loaded;
     const now = this.#deps.clock.now();
 
-    if (trigger.idempotencyKey && state.recentTriggerKeys?.includes(trigger.idempotencyKey)) {
-      return this.#replay(state, `trigger '${trigger.idempotencyKey}' was already handled`);
-    }
-
+    // A half-done rotation comes first: whatever the trigger, it is finished before anything else.
     if (state.active) {
       if (state.active.leaseExpiresAt > now) return this.#inProgress(policyId, state.active, trigger);
       if (this.#budgetSpent(state) && trigger.kind !== 'http') return this.#parked(state);
       return this.#resume(policy, loaded, trigger);
+    }
+
+    if (trigger.idempotencyKey && state.recentTriggerKeys?.includes(trigger.idempotencyKey)) {
+      return this.#replay(state, `trigger '${trigger.idempotencyKey}' was already handled`);
     }
 
     if (!policy.enabled) {
@@ -125,15 +126,32 @@ export class RotationEngine {
       ...(latest ? { previousVersion: latest.version } : {}),
       attempt: state.consecutiveFailures + 1,
     };
-    let claimed: LoadedState;
-    try {
-      claimed = await this.#save({ ...state, active, recentTriggerKeys: remember(state, trigger) }, loaded.etag);
-    } catch (error) {
-      if (error instanceof ConcurrencyConflictError) return this.#lostClaim(policyId, trigger);
-      throw error;
-    }
+    const claimed = await this.#claim(loaded, active, trigger);
+    if (!claimed) return this.#lostClaim(policyId, trigger);
     this.#deps.logger.info('rotation.started', { ...logFields(policy, active), reason: decision.reason });
     return this.#drive(policy, claimed, false);
+  }
+
+  /**
+   * Takes the policy's state row with its ETag: the one winner among concurrent
+   * triggers and instances. The schedule entry moves to the lease's expiry first, so
+   * that if this process dies the scan finds the rotation and resumes it. Returns
+   * undefined when another trigger won; its stray schedule entry is repaired by the scan.
+   */
+  async #claim(loaded: LoadedState, active: ActiveRotation, trigger: RotationTrigger): Promise<LoadedState | undefined> {
+    await this.#deps.schedule.add({ policyId: loaded.state.policyId, dueAt: active.leaseExpiresAt });
+    let claimed: LoadedState;
+    try {
+      claimed = await this.#save(
+        { ...loaded.state, active, nextDueAt: active.leaseExpiresAt, recentTriggerKeys: remember(loaded.state, trigger) },
+        loaded.etag,
+      );
+    } catch (error) {
+      if (error instanceof ConcurrencyConflictError) return undefined;
+      throw error;
+    }
+    await this.#removeDueEntry(loaded.state.policyId, loaded.state.nextDueAt, active.leaseExpiresAt);
+    return claimed;
   }
 
   /** What rotate() would do now, for a dry run. Reads Key Vault once; writes nothing. */
@@ -205,13 +223,8 @@ export class RotationEngine {
       leaseExpiresAt: new Date(now.getTime() + this.#deps.leaseDurationInMs),
       attempt: previous.attempt + 1,
     };
-    let claimed: LoadedState;
-    try {
-      claimed = await this.#save({ ...loaded.state, active, recentTriggerKeys: remember(loaded.state, trigger) }, loaded.etag);
-    } catch (error) {
-      if (error instanceof ConcurrencyConflictError) return this.#lostClaim(policy.id, trigger);
-      throw error;
-    }
+    const claimed = await this.#claim(loaded, active, trigger);
+    if (!claimed) return this.#lostClaim(policy.id, trigger);
     this.#deps.logger.warn('rotation.resumed', { ...logFields(policy, active), step: active.step, resumedBy: trigger.kind });
     return this.#drive(policy, claimed, true);
   }

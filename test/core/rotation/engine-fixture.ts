@@ -1,0 +1,60 @@
+/** Builds a rotation engine over in-memory ports, optionally behind a crash injector. */
+import { randomUUID } from 'node:crypto';
+import { PolicyAdmin } from '../../../src/core/admin/policy-admin.js';
+import { KeyVaultEventHandler } from '../../../src/core/events/key-vault-event-handler.js';
+import { silentLogger } from '../../../src/core/logger.js';
+import type { RotationPolicy } from '../../../src/core/policy/policy.js';
+import type { SecretRef } from '../../../src/core/ports.js';
+import { DueScan } from '../../../src/core/rotation/due-scan.js';
+import { RotationEngine } from '../../../src/core/rotation/rotation-engine.js';
+import { CrashInjector } from '../../support/fakes/crash-injector.js';
+import { InMemorySecretStore } from '../../support/fakes/in-memory-secret-store.js';
+import { ManualClock } from '../../support/fakes/manual-clock.js';
+import { createInMemoryAdapters } from '../../support/in-memory/index.js';
+
+export const LEASE_MS = 5 * 60_000;
+export const MAX_ATTEMPTS = 3;
+
+export type Stores = ReturnType<typeof createStores>;
+
+export function createStores() {
+  const clock = new ManualClock();
+  return { clock, secrets: new InMemorySecretStore(clock), ...createInMemoryAdapters() };
+}
+
+/** An engine (and its scan, event handler and admin) as one process would compose it. */
+export function processOver(stores: Stores, injector: CrashInjector = new CrashInjector(undefined)) {
+  const deps = {
+    policies: injector.wrap(stores.policies),
+    states: injector.wrap(stores.states),
+    schedule: injector.wrap(stores.schedule),
+    audit: injector.wrap(stores.audit),
+    secrets: injector.wrap(stores.secrets),
+  };
+  const common = { clock: stores.clock, logger: silentLogger, newId: randomUUID };
+  const engine = new RotationEngine({ ...deps, ...common, leaseDurationInMs: LEASE_MS, maxAttempts: MAX_ATTEMPTS });
+  return {
+    engine,
+    scan: new DueScan({ ...deps, engine, clock: stores.clock, logger: silentLogger }),
+    events: new KeyVaultEventHandler({ ...deps, engine, clock: stores.clock, logger: silentLogger }),
+    admin: new PolicyAdmin({ ...deps, ...common, governedVaultUrls: [] }),
+  };
+}
+
+export function refOf(policy: RotationPolicy): SecretRef {
+  return { vaultUrl: policy.vaultUrl, secretName: policy.secretName };
+}
+
+export async function auditActions(stores: Stores, policyId: string): Promise<string[]> {
+  const page = await stores.audit.listForPolicy(policyId, { pageSize: 1000 });
+  return page.items.map((record) => record.action);
+}
+
+/** Everything the schedule index holds for a policy, whatever its due time. */
+export async function scheduleEntries(stores: Stores, policyId: string): Promise<Date[]> {
+  const due: Date[] = [];
+  for await (const entry of stores.schedule.listDue(new Date('9999-01-01T00:00:00Z'))) {
+    if (entry.policyId === policyId) due.push(entry.dueAt);
+  }
+  return due;
+}
