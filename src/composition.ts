@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createAzureClientFactory, type AzureClientFactory } from './adapters/azure-clients.js';
 import { consoleLogger } from './adapters/console-logger.js';
 import { KeyVaultSecretStore } from './adapters/keyvault/key-vault-secret-store.js';
-import { createTableAdapters } from './adapters/tables/index.js';
+import { createTableAdapters, type EntitiesReadListener } from './adapters/tables/index.js';
 import { loadConfig, type AppConfig } from './config.js';
 import { PolicyAdmin } from './core/admin/policy-admin.js';
 import { systemClock, type Clock } from './core/clock.js';
@@ -35,6 +35,8 @@ export interface CompositionOptions {
   logger?: Logger;
   tablePrefix?: string;
   newId?: () => string;
+  /** Benchmarks count the Table entities each operation reads. */
+  onEntitiesRead?: EntitiesReadListener;
 }
 
 export function composeServices(config: AppConfig, options: CompositionOptions = {}): AppServices {
@@ -42,7 +44,11 @@ export function composeServices(config: AppConfig, options: CompositionOptions =
   const logger = options.logger ?? consoleLogger;
   const newId = options.newId ?? randomUUID;
   const clients = createAzureClientFactory(config);
-  const tables = createTableAdapters(clients, options.tablePrefix ? { tablePrefix: options.tablePrefix } : {});
+  const tables = createTableAdapters(clients, {
+    clock,
+    ...(options.tablePrefix ? { tablePrefix: options.tablePrefix } : {}),
+    ...(options.onEntitiesRead ? { onEntitiesRead: options.onEntitiesRead } : {}),
+  });
   const secrets = new KeyVaultSecretStore(clients);
   const engine = new RotationEngine({
     policies: tables.policies,
