@@ -12,7 +12,8 @@ import { TablePolicyStateStore } from './table-policy-state-store.js';
 import { TableScheduleIndex } from './table-schedule-index.js';
 
 export { EntitiesReadCounter, type EntitiesReadListener, type TableReadOperation } from './read-meter.js';
-export { TableAuditLog, auditPartitionOf } from './table-audit-log.js';
+export { auditPartitionOf } from './audit-keys.js';
+export { TableAuditLog } from './table-audit-log.js';
 export { TablePolicyRepository } from './table-policy-repository.js';
 export { TablePolicyStateStore } from './table-policy-state-store.js';
 export { TableScheduleIndex } from './table-schedule-index.js';

@@ -1,48 +1,23 @@
 /**
  * The audit trail, append-only: records are only ever created, never updated,
- * upserted or deleted by this adapter.
- *
- * PartitionKey: the policy id; for a record about no policy (an event on an
- * unmanaged secret), '_vault:<vault name>' when the vault is known, '_unmanaged'
- * otherwise, so such records stay listable per vault and do not pile into one partition.
- * RowKey: '<inverted timestamp, 16 digits>-<record id>', so a partition scan reads
- * newest first. Next to each record sits a marker 'id|<record id>' created in the same
- * transaction: it makes a repeated id fail even when the repeat carries a different
- * time (a retried append that rebuilt its record), which the time-ordered key alone
- * would let through.
+ * upserted or deleted by this adapter. Keys: see audit-keys.ts (partition per
+ * policy, newest first). Next to each record sits a marker 'id|<record id>' created
+ * in the same transaction: it makes a repeated id fail even when the repeat carries
+ * a different time (a retried append that rebuilt its record), which the
+ * time-ordered row key alone would let through.
  */
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
-import { ConcurrencyConflictError, ValidationError } from '../../core/errors.js';
+import { ConcurrencyConflictError } from '../../core/errors.js';
 import type { AuditLog, AuditRecord, Page, PageOptions } from '../../core/ports.js';
 import { fromColumns, toColumns } from './entity-columns.js';
 import { ignoreReads, type EntitiesReadListener } from './read-meter.js';
 import { mapTableError, statusOf } from './table-errors.js';
-import { assertKeyPart, vaultNameOf } from './table-keys.js';
+import { auditPartitionOf, auditRowKey, vaultPartition } from './audit-keys.js';
+import { assertKeyPart } from './table-keys.js';
 import { readPage } from './table-paging.js';
 
-/** Date's largest time value; (this - ms) counts down as time goes on. */
-const MAX_TIME_IN_MS = 8_640_000_000_000_000;
 /** Record row keys start with a digit, which sorts before 'i': "RowKey lt 'id|'" reads records only. */
 const MARKER_PREFIX = 'id|';
-export const UNMANAGED_PARTITION = '_unmanaged';
-
-export function auditPartitionOf(record: Pick<AuditRecord, 'policyId' | 'vaultUrl'>): string {
-  if (record.policyId !== undefined) return record.policyId;
-  if (record.vaultUrl !== undefined) return vaultPartition(vaultNameOf(record.vaultUrl));
-  return UNMANAGED_PARTITION;
-}
-
-function vaultPartition(vaultName: string): string {
-  return `_vault:${vaultName.toLowerCase()}`;
-}
-
-function recordRowKey(record: AuditRecord): string {
-  const ms = record.at.getTime();
-  if (!(ms >= 0 && ms <= MAX_TIME_IN_MS)) {
-    throw new ValidationError(`audit record '${record.id}' has a time outside 1970-275760`, [{ path: 'at', message: 'out of range' }]);
-  }
-  return `${String(MAX_TIME_IN_MS - ms).padStart(16, '0')}-${record.id}`;
-}
 
 export interface TableAuditLogOptions {
   onEntitiesRead?: EntitiesReadListener;
@@ -69,7 +44,7 @@ export class TableAuditLog implements AuditLog {
     assertKeyPart(record.id, 'audit record id');
     const partitionKey = auditPartitionOf(record);
     assertKeyPart(partitionKey, 'audit partition');
-    const rowKey = recordRowKey(record);
+    const rowKey = auditRowKey(record);
     const actions: TransactionAction[] = [
       ['create', { partitionKey, rowKey, ...toColumns(record) }],
       ['create', { partitionKey, rowKey: `${MARKER_PREFIX}${record.id}`, recordRowKey: rowKey }],

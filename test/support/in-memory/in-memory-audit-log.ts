@@ -1,0 +1,58 @@
+/** AuditLog in memory: append-only, newest first, partitioned like the Table adapter (duplicate ids refused per partition). */
+import { ConcurrencyConflictError } from '../../../src/core/errors.js';
+import type { AuditLog, AuditRecord, Page, PageOptions } from '../../../src/core/ports.js';
+import { auditPartitionOf, auditRowKey, vaultPartition } from '../../../src/adapters/tables/audit-keys.js';
+import { FaultInjector } from './fault-injector.js';
+import { pageByKey } from './in-memory-paging.js';
+
+export type AuditLogOperation = 'append' | 'listForPolicy' | 'listForVault';
+
+export class InMemoryAuditLog implements AuditLog {
+  readonly faults = new FaultInjector<AuditLogOperation>();
+  readonly #appended: AuditRecord[] = [];
+  readonly #partitions = new Map<string, { records: Map<string, AuditRecord>; ids: Set<string> }>();
+
+  failNext(operation: AuditLogOperation, error?: Error, times?: number): void {
+    this.faults.failNext(operation, error, times);
+  }
+
+  beforeNext(operation: AuditLogOperation, hook: () => void | Promise<void>): void {
+    this.faults.beforeNext(operation, hook);
+  }
+
+  /** Every record in the order appended; for assertions. */
+  records(): AuditRecord[] {
+    return this.#appended.map((record) => structuredClone(record));
+  }
+
+  async append(record: AuditRecord): Promise<void> {
+    await this.faults.enter('append');
+    const partitionKey = auditPartitionOf(record);
+    let partition = this.#partitions.get(partitionKey);
+    if (!partition) {
+      partition = { records: new Map(), ids: new Set() };
+      this.#partitions.set(partitionKey, partition);
+    }
+    const rowKey = auditRowKey(record);
+    if (partition.ids.has(record.id)) throw new ConcurrencyConflictError(`audit record '${record.id}' already exists`);
+    const copy = structuredClone(record);
+    partition.ids.add(record.id);
+    partition.records.set(rowKey, copy);
+    this.#appended.push(copy);
+  }
+
+  async listForPolicy(policyId: string, options: PageOptions = {}): Promise<Page<AuditRecord>> {
+    await this.faults.enter('listForPolicy');
+    return this.#list(policyId, options);
+  }
+
+  async listForVault(vaultName: string, options: PageOptions = {}): Promise<Page<AuditRecord>> {
+    await this.faults.enter('listForVault');
+    return this.#list(vaultPartition(vaultName), options);
+  }
+
+  #list(partitionKey: string, options: PageOptions): Page<AuditRecord> {
+    const records = this.#partitions.get(partitionKey)?.records ?? new Map<string, AuditRecord>();
+    return pageByKey(records.entries(), options, (record) => structuredClone(record));
+  }
+}
