@@ -3,12 +3,12 @@
  * fed through the production sampler. Same seed, same draws, on every machine.
  */
 import { createCipheriv, createHash } from 'node:crypto';
-import { randomSourceFromBytes, type ByteSource, type RandomSource } from '../../../src/core/generators/random-source.js';
+import { blockBytes, randomSourceFromBytes, type ByteSource, type RandomSource } from '../../../src/core/generators/random-source.js';
 
 export function seededBytes(seed: string): ByteSource {
   const key = createHash('sha256').update(seed).digest();
   const cipher = createCipheriv('aes-256-ctr', key, Buffer.alloc(16));
-  return (size) => cipher.update(Buffer.alloc(size));
+  return blockBytes((size) => cipher.update(Buffer.alloc(size)));
 }
 
 export function seededRandom(seed: string): RandomSource {
