@@ -99,7 +99,8 @@ function constraintFor(template: string, spec: string): Constraint {
     case 'regex': {
       let pattern: RegExp;
       try {
-        pattern = new RegExp(args ?? '', 'i');
+        // Templates escape braces by doubling them, even inside a regex.
+        pattern = new RegExp((args ?? '').replace(/\{\{/g, '{').replace(/\}\}/g, '}'), 'i');
       } catch {
         throw new RouteTemplateError(template, `regex constraint '${args ?? ''}' is not a valid regular expression`);
       }
