@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { CHARSET_NAMES, distinctCharacters, UNPRINTABLE } from './character-sets.js';
 import { passwordClasses, passwordAlphabet } from './random-password.js';
 import { KEY_VAULT_MAX_VALUE_BYTES, maxGeneratedBytes } from './size.js';
-import { issueMessages, refuseProtoKey } from './zod-support.js';
+import { flattenIssues, issueMessages, refuseProtoKey } from './zod-support.js';
 
 export const LENGTH_LIMITS = { min: 8, max: 4096 } as const;
 export const TEMPLATE_FIELD_LIMIT = 64;
@@ -147,7 +147,7 @@ const templateFieldSchema = z.unknown().transform((input, ctx) => {
   const isStatic = input !== null && typeof input === 'object' && 'static' in input;
   const result = isStatic ? staticFieldSchema.safeParse(input, { error: issueMessages }) : nestedGeneratorSchema.safeParse(input, { error: issueMessages });
   if (!result.success) {
-    for (const issue of result.error.issues) ctx.issues.push({ code: 'custom', path: issue.path, message: issue.message, input });
+    for (const { path, message } of flattenIssues(result.error.issues)) ctx.issues.push({ code: 'custom', path, message, input });
     return z.NEVER;
   }
   return result.data as z.output<typeof staticFieldSchema> | z.output<typeof nestedGeneratorSchema>;

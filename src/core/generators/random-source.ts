@@ -53,7 +53,7 @@ function byteWidth(maxExclusive: number): number {
  * (node's own crypto.randomInt caches the same way).
  */
 export function blockBytes(fill: ByteSource, blockSize = 1024): ByteSource {
-  let block = new Uint8Array(0);
+  let block: Uint8Array = new Uint8Array(0);
   let offset = 0;
   return (size) => {
     if (offset + size > block.length) {

@@ -44,17 +44,16 @@ export function refuseProtoKey<T extends z.ZodType>(schema: T) {
 
 const UNKNOWN_FIELD = 'is not a known field: unknown fields are refused so that a typo cannot silently change what a policy does';
 
-/**
- * One detail per problem, at a dot path ('generator.fields.password.length';
- * array indexes as numbers; '' for the whole input). An unknown-fields issue
- * becomes one detail per field, at that field's own path.
- */
+/** Each issue as a path and a message; an unknown-fields issue becomes one entry per field, at that field's own path. */
+export function flattenIssues(issues: readonly z.core.$ZodIssue[]): { path: PropertyKey[]; message: string }[] {
+  return issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ path: [...issue.path, key], message: UNKNOWN_FIELD }))
+      : [{ path: issue.path, message: issue.message }],
+  );
+}
+
+/** One detail per problem, at a dot path ('generator.fields.password.length'; array indexes as numbers; '' for the whole input). */
 export function toErrorDetails(error: z.ZodError): ErrorDetail[] {
-  return error.issues.flatMap((issue) => {
-    const path = issue.path.map(String);
-    if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ path: [...path, key].join('.'), message: UNKNOWN_FIELD }));
-    }
-    return [{ path: path.join('.'), message: issue.message }];
-  });
+  return flattenIssues(error.issues).map(({ path, message }) => ({ path: path.map(String).join('.'), message }));
 }
