@@ -12,7 +12,7 @@ import type { AuditLog, AuditRecord, Page, PageOptions } from '../../core/ports.
 import { fromColumns, toColumns } from './entity-columns.js';
 import { ignoreReads, type EntitiesReadListener } from './read-meter.js';
 import { mapTableError, statusOf } from './table-errors.js';
-import { auditPartitionOf, auditRowKey, vaultPartition } from './audit-keys.js';
+import { auditPartitionOf, auditRowKey, SameInstantSequence, vaultPartition } from './audit-keys.js';
 import { assertKeyPart } from './table-keys.js';
 import { readPage } from './table-paging.js';
 
@@ -26,6 +26,7 @@ export interface TableAuditLogOptions {
 export class TableAuditLog implements AuditLog {
   readonly #table: TableClient;
   readonly #onRead: EntitiesReadListener;
+  readonly #sequence = new SameInstantSequence();
 
   constructor(table: TableClient, options: TableAuditLogOptions = {}) {
     this.#table = table;
@@ -44,7 +45,7 @@ export class TableAuditLog implements AuditLog {
     assertKeyPart(record.id, 'audit record id');
     const partitionKey = auditPartitionOf(record);
     assertKeyPart(partitionKey, 'audit partition');
-    const rowKey = auditRowKey(record);
+    const rowKey = auditRowKey(record, this.#sequence.next(record.at));
     const actions: TransactionAction[] = [
       ['create', { partitionKey, rowKey, ...toColumns(record) }],
       ['create', { partitionKey, rowKey: `${MARKER_PREFIX}${record.id}`, recordRowKey: rowKey }],

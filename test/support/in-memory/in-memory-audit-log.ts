@@ -1,7 +1,7 @@
 /** AuditLog in memory: append-only, newest first, partitioned like the Table adapter (duplicate ids refused per partition). */
 import { ConcurrencyConflictError } from '../../../src/core/errors.js';
 import type { AuditLog, AuditRecord, Page, PageOptions } from '../../../src/core/ports.js';
-import { auditPartitionOf, auditRowKey, vaultPartition } from '../../../src/adapters/tables/audit-keys.js';
+import { auditPartitionOf, auditRowKey, SameInstantSequence, vaultPartition } from '../../../src/adapters/tables/audit-keys.js';
 import { FaultInjector } from './fault-injector.js';
 import { pageByKey } from './in-memory-paging.js';
 
@@ -10,6 +10,7 @@ export type AuditLogOperation = 'append' | 'listForPolicy' | 'listForVault';
 export class InMemoryAuditLog implements AuditLog {
   readonly faults = new FaultInjector<AuditLogOperation>();
   readonly #appended: AuditRecord[] = [];
+  readonly #sequence = new SameInstantSequence();
   readonly #partitions = new Map<string, { records: Map<string, AuditRecord>; ids: Set<string> }>();
 
   failNext(operation: AuditLogOperation, error?: Error, times?: number): void {
@@ -33,8 +34,8 @@ export class InMemoryAuditLog implements AuditLog {
       partition = { records: new Map(), ids: new Set() };
       this.#partitions.set(partitionKey, partition);
     }
-    const rowKey = auditRowKey(record);
     if (partition.ids.has(record.id)) throw new ConcurrencyConflictError(`audit record '${record.id}' already exists`);
+    const rowKey = auditRowKey(record, this.#sequence.next(record.at));
     const copy = structuredClone(record);
     partition.ids.add(record.id);
     partition.records.set(rowKey, copy);
