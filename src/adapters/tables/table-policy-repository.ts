@@ -179,9 +179,11 @@ export class TablePolicyRepository implements PolicyRepository {
         return { policy: structuredClone(policy), createdAt, updatedAt: now, etag };
       } catch (error) {
         const status = statusOf(error);
+        if (status !== 404 && status !== 409 && status !== 412) throw mapTableError(error, `put policy '${policy.id}'`);
         // Someone wrote the policy or the index between our reads and the transaction: look again.
-        if ((status === 404 || status === 409 || status === 412) && attempt < this.#maxAttempts) continue;
-        throw mapTableError(error, `put policy '${policy.id}'`);
+        if (attempt >= this.#maxAttempts) {
+          throw new ConcurrencyConflictError(`policy '${policy.id}' kept changing while it was being written; try again`, { cause: error });
+        }
       }
     }
   }
@@ -199,8 +201,10 @@ export class TablePolicyRepository implements PolicyRepository {
       } catch (error) {
         // A transaction cannot make a delete conditional; a 404 means a concurrent write moved
         // or removed the policy or its index entry, so read again.
-        if (statusOf(error) === 404 && attempt < this.#maxAttempts) continue;
-        throw mapTableError(error, `delete policy '${id}'`);
+        if (statusOf(error) !== 404) throw mapTableError(error, `delete policy '${id}'`);
+        if (attempt >= this.#maxAttempts) {
+          throw new ConcurrencyConflictError(`policy '${id}' kept changing while it was being deleted; try again`, { cause: error });
+        }
       }
     }
   }
