@@ -1,0 +1,270 @@
+/**
+ * `npm start`: the whole app on this machine, no Azure and no Core Tools.
+ * Starts Azurite and the Key Vault emulator, sets the app settings, runs the
+ * app's own function modules in the local functions host, subscribes the
+ * emulator's events to the Event Grid trigger, and loads the example policies
+ * on first start. Prints one JSON line for scripts, then a guide for people.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { format } from 'node:util';
+import type { Logger } from '../core/logger.js';
+import { startAzurite, type RunningAzurite } from './azurite.js';
+import { createConsoleLogger, findFunctionModules, startFunctionsHost, type RunningFunctionsHost } from './functions-host/index.js';
+import { EmulatorAdminClient, startKeyVaultEmulator } from './keyvault-emulator/index.js';
+
+const AZURITE_DEFAULT_PORTS = { blob: 10000, queue: 10001, table: 10002 };
+const DEFAULT_SCAN_SCHEDULE = '0 */5 * * * *';
+/** Identity-based storage settings would send the local app to a real storage account. */
+const AZURE_ONLY_SETTINGS = ['AzureWebJobsStorage__tableServiceUri', 'AzureWebJobsStorage__queueServiceUri', 'AZURE_CLIENT_ID'];
+
+export interface StartLocalAppOptions {
+  /** Default 7071; 0 picks a free port. */
+  apiPort?: number;
+  /** Default 8443; 0 picks a free port. */
+  emulatorPort?: number;
+  /** 'default': 10000-10002 when all three are free, else free ports. 'free': free ports. */
+  azuritePorts?: 'default' | 'free';
+  host?: string;
+  /** The app's root (package.json). Default: found above this file. */
+  appDirectory?: string;
+  /** Function modules to run. Default: package.json `main` (dist/src/functions/*.js). */
+  modules?: string[];
+  /** Policies to load when the app has none. Default examples/policies.local.json; false loads nothing. */
+  examplesPath?: string | false;
+  runTimers?: boolean;
+  logger?: Logger;
+}
+
+export interface LocalAppSummary {
+  api: string;
+  vaults: { name: string; url: string }[];
+  host: string;
+  caCertPath: string;
+  emulatorAdminUrl: string;
+}
+
+export interface RunningLocalApp {
+  summary: LocalAppSummary;
+  functionsHost: RunningFunctionsHost;
+  /** Ids of the example policies loaded on this start (empty when the app already had policies). */
+  loadedExamples: string[];
+  /** Stops the functions host (waiting for running invocations), the emulator and Azurite, and restores process.env. */
+  stop(): Promise<void>;
+}
+
+function findAppDirectory(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
+  }
+}
+
+async function isPortFree(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+
+async function azuritePorts(choice: 'default' | 'free', host: string, logger: Logger): Promise<typeof AZURITE_DEFAULT_PORTS | undefined> {
+  if (choice === 'free') return undefined;
+  const free = await Promise.all(Object.values(AZURITE_DEFAULT_PORTS).map((port) => isPortFree(port, host)));
+  if (free.every(Boolean)) return AZURITE_DEFAULT_PORTS;
+  logger.warn('Azurite ports 10000-10002 are taken; using free ports (UseDevelopmentStorage=true will not reach this Azurite)');
+  return undefined;
+}
+
+/** Sets variables and remembers what was there, so an in-process caller gets its environment back. */
+class EnvironmentChanges {
+  readonly #previous = new Map<string, string | undefined>();
+
+  set(name: string, value: string | undefined): void {
+    if (!this.#previous.has(name)) this.#previous.set(name, process.env[name]);
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+
+  restore(): void {
+    for (const [name, value] of this.#previous) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+    this.#previous.clear();
+  }
+}
+
+interface ExamplePolicy {
+  id: string;
+  vaultUrl: string;
+  [field: string]: unknown;
+}
+
+/** Example policies name the vaults by host; the port is the running emulator's. */
+function relocate(vaultUrl: string, vaults: readonly { name: string; url: string }[]): string {
+  const hostname = new URL(vaultUrl).hostname.toLowerCase();
+  const vault = vaults.find((v) => new URL(v.url).hostname.toLowerCase() === hostname);
+  return vault ? new URL(vault.url).origin : vaultUrl;
+}
+
+async function loadExamplePolicies(api: string, path: string, vaults: LocalAppSummary['vaults'], logger: Logger): Promise<string[]> {
+  const listed = await fetch(`${api}/policies`);
+  if (!listed.ok) {
+    logger.warn(`GET ${api}/policies answered ${listed.status}; example policies not loaded`);
+    return [];
+  }
+  const body = (await listed.json()) as unknown;
+  const items = Array.isArray(body) ? body : (body as { items?: unknown[] } | null)?.items;
+  if (!Array.isArray(items) || items.length > 0) return [];
+
+  const examples = JSON.parse(await readFile(path, 'utf8')) as ExamplePolicy[];
+  const loaded: string[] = [];
+  for (const example of examples) {
+    const policy = { ...example, vaultUrl: relocate(example.vaultUrl, vaults) };
+    const response = await fetch(`${api}/policies/${encodeURIComponent(policy.id)}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(policy),
+    });
+    if (response.ok) loaded.push(policy.id);
+    else logger.warn(`example policy '${policy.id}' was refused: ${response.status} ${await response.text()}`);
+  }
+  if (loaded.length > 0) logger.info(`loaded example policies from ${path}: ${loaded.join(', ')}`);
+  return loaded;
+}
+
+export async function startLocalApp(options: StartLocalAppOptions = {}): Promise<RunningLocalApp> {
+  const logger = options.logger ?? createConsoleLogger();
+  const host = options.host ?? '127.0.0.1';
+  const appDirectory = options.appDirectory ?? findAppDirectory(dirname(fileURLToPath(import.meta.url)));
+  const env = new EnvironmentChanges();
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stops.splice(0).reverse()) {
+      await stop().catch((error: unknown) => logger.error(`stopping failed: ${error instanceof Error ? error.message : String(error)}`));
+    }
+    env.restore();
+  };
+
+  try {
+    const ports = await azuritePorts(options.azuritePorts ?? 'default', host, logger);
+    const azurite: RunningAzurite = await startAzurite({ host, ...(ports ? { ports } : {}) });
+    stops.push(() => azurite.stop());
+
+    const emulator = await startKeyVaultEmulator({ port: options.emulatorPort ?? 8443 });
+    stops.push(() => emulator.stop());
+
+    // The app reads its settings from process.env, as it does in Azure; set them before its modules load.
+    for (const name of AZURE_ONLY_SETTINGS) {
+      if (process.env[name]) logger.warn(`ignoring ${name} from the environment: the local app uses Azurite`);
+      env.set(name, undefined);
+    }
+    env.set('AzureWebJobsStorage', azurite.connectionString);
+    env.set('KEYVAULT_EMULATOR_CA_CERT_PATH', emulator.caCertPath);
+    env.set('KEYVAULT_EMULATOR_ADDRESS', /^[\d.]+$|:/.test(emulator.host) ? emulator.host : '127.0.0.1');
+    env.set('ROTATION_SCAN_SCHEDULE', process.env['ROTATION_SCAN_SCHEDULE'] || DEFAULT_SCAN_SCHEDULE);
+    env.set('GOVERNED_VAULT_URLS', process.env['GOVERNED_VAULT_URLS'] || emulator.vaults.map((v) => new URL(v.url).origin).join(','));
+
+    const functionsHost = await startFunctionsHost({
+      modules: options.modules ?? (await findFunctionModules(appDirectory)),
+      port: options.apiPort ?? 7071,
+      host,
+      runTimers: options.runTimers ?? true,
+      appDirectory,
+      logger,
+    });
+    stops.push(() => functionsHost.stop());
+
+    const onKeyVaultEvent = functionsHost.functions.find((f) => f.name === 'onKeyVaultEvent' && f.trigger === 'eventGridTrigger');
+    if (onKeyVaultEvent) {
+      await new EmulatorAdminClient(emulator.adminUrl, emulator.caCertPem).addEventSubscription({ endpoint: onKeyVaultEvent.url });
+      logger.info(`Key Vault emulator events go to ${onKeyVaultEvent.url}`);
+    } else {
+      logger.warn('the app has no Event Grid function named onKeyVaultEvent; Key Vault events are not delivered');
+    }
+
+    const summary: LocalAppSummary = {
+      api: `${functionsHost.url}/api`,
+      vaults: emulator.vaults.map((v) => ({ name: v.name, url: v.url })),
+      host,
+      caCertPath: emulator.caCertPath,
+      emulatorAdminUrl: emulator.adminUrl,
+    };
+    const examplesPath = options.examplesPath ?? join(appDirectory, 'examples', 'policies.local.json');
+    const loadedExamples = examplesPath === false ? [] : await loadExamplePolicies(summary.api, examplesPath, summary.vaults, logger);
+    return { summary, functionsHost, loadedExamples, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/** What a person reads after the JSON line. */
+export function localAppGuide(summary: LocalAppSummary, policyIds: readonly string[]): string {
+  const id = policyIds[0] ?? 'payments-db-password';
+  const vault = new URL(summary.vaults[0]?.url ?? 'https://kv-app-local.vault.azure.net:8443');
+  const resolve = `${vault.hostname}:${vault.port || '443'}:${summary.host}`;
+  return [
+    '',
+    `The rotation app is running: API ${summary.api}`,
+    `Key Vault emulator vaults: ${summary.vaults.map((v) => `${v.name} ${v.url}`).join(', ')}`,
+    '',
+    'Rotate a secret now:',
+    `  curl -s -X POST ${summary.api}/policies/${id}/rotate -H 'content-type: application/json' -d '{"reason":"trying it out"}'`,
+    'See what happened:',
+    `  curl -s ${summary.api}/policies/${id}/rotations`,
+    `  curl -s ${summary.api}/policies`,
+    '',
+    `Read a secret with the real SDK: a SecretClient for ${vault.origin} with an https.Agent whose`,
+    `ca is ${summary.caCertPath} and whose lookup sends *.vault.azure.net to ${summary.host}`,
+    '(emulatorAgent in src/adapters/azure-clients.ts does exactly that), or with curl:',
+    `  curl -s --cacert ${summary.caCertPath} --resolve ${resolve} -H 'authorization: Bearer local' '${vault.origin}/secrets/<secret-name>/?api-version=2025-07-01'`,
+    '',
+    `Emulator admin API: ${summary.emulatorAdminUrl}`,
+    'Logs go to stderr. Ctrl-C stops everything.',
+    '',
+  ].join('\n');
+}
+
+export async function main(): Promise<void> {
+  // stdout carries the JSON line and the guide; the app's console logging goes to stderr with the host's.
+  const toStderr = (...args: unknown[]): void => void process.stderr.write(`${format(...args)}\n`);
+  console.log = toStderr;
+  console.info = toStderr;
+  console.debug = toStderr;
+
+  const logger = createConsoleLogger();
+  const app = await startLocalApp({ logger });
+  process.stdout.write(`${JSON.stringify(app.summary)}\n`);
+  process.stdout.write(localAppGuide(app.summary, app.loadedExamples));
+
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      logger.warn(`${signal} again: exiting without waiting`);
+      process.exit(130);
+    }
+    stopping = true;
+    logger.info(`${signal}: stopping`);
+    app.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error(`stop failed: ${error instanceof Error ? error.message : String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`npm start failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  });
+}
