@@ -19,11 +19,10 @@ import {
   RotationInProgressError,
   describeError,
 } from '../errors.js';
-import { generateSecretValue } from '../generators/index.js';
+import { defaultContentType, generateSecretValue } from '../generators/index.js';
 import type { Logger } from '../logger.js';
 import { MANAGED_BY_VALUE, MANAGED_TAGS, type RotationPolicy } from '../policy/policy.js';
-import { isDue, nextDueAt } from '../policy/schedule.js';
-import { parseDuration } from '../durations.js';
+import { expiryFor, isDue, nextDueAt } from '../policy/schedule.js';
 import type {
   ActiveRotation,
   AuditLog,
@@ -168,7 +167,7 @@ export class RotationEngine {
       ...(latest ? { currentVersion: latest.version } : {}),
       ...(latest?.expiresOn ? { currentVersionExpiresOn: latest.expiresOn.toISOString() } : {}),
       tagNames: Object.keys(this.#tagsFor(policy, 'planned')),
-      ...(policy.contentType ? { contentType: policy.contentType } : {}),
+      ...(contentTypeOf(policy) ? { contentType: contentTypeOf(policy) } : {}),
     };
     const noWrite = { creates: 0, others: 1 };
     if (state.active && state.active.leaseExpiresAt > now) {
@@ -193,7 +192,7 @@ export class RotationEngine {
       ...base,
       wouldRotate: true,
       reason: decision.reason,
-      newVersionExpiresOn: new Date(now.getTime() + parseDuration(policy.rotation.validFor).milliseconds).toISOString(),
+      newVersionExpiresOn: expiryFor(policy, now).toISOString(),
       keyVaultOperations: { creates: 1, others: 1 },
     };
   }
@@ -278,9 +277,10 @@ export class RotationEngine {
     }
     const now = this.#deps.clock.now();
     const value = this.#generate(policy.generator);
+    const contentType = contentTypeOf(policy);
     return this.#deps.secrets.write(ref, value, {
-      expiresOn: new Date(now.getTime() + parseDuration(policy.rotation.validFor).milliseconds),
-      ...(policy.contentType ? { contentType: policy.contentType } : {}),
+      expiresOn: expiryFor(policy, now),
+      ...(contentType ? { contentType } : {}),
       tags: this.#tagsFor(policy, active.rotationId),
     });
   }
@@ -551,6 +551,11 @@ export class RotationEngine {
 }
 
 const DAY_IN_MS = 24 * 60 * 60 * 1000;
+
+/** Templates are JSON unless the policy says otherwise. */
+function contentTypeOf(policy: RotationPolicy): string | undefined {
+  return policy.contentType ?? defaultContentType(policy.generator);
+}
 
 export function secretRef(policy: RotationPolicy): SecretRef {
   return { vaultUrl: policy.vaultUrl, secretName: policy.secretName };
