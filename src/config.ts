@@ -4,6 +4,8 @@
  * catalogue: infra/ and local.settings.sample.json are checked against it.
  */
 import { z } from 'zod';
+import { ValidationError } from './core/errors.js';
+import { parseVaultUrl } from './core/names.js';
 
 export type SettingScope = 'azure' | 'local';
 
@@ -204,7 +206,14 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)
-    .map((url) => httpsUrl('GOVERNED_VAULT_URLS', url));
+    .map((url) => {
+      try {
+        return parseVaultUrl(url).origin;
+      } catch (error) {
+        if (error instanceof ValidationError) throw new ConfigError('GOVERNED_VAULT_URLS', error.message);
+        throw error;
+      }
+    });
 
   const caCertPath = optional(env, 'KEYVAULT_EMULATOR_CA_CERT_PATH');
   const managedIdentityClientId = optional(env, 'AZURE_CLIENT_ID');

@@ -1,17 +1,15 @@
 import type { HttpRequest } from '@azure/functions';
 import { ValidationError } from '../../core/errors.js';
-
-const POLICY_ID = /^[a-z][a-z0-9-]{0,62}$/;
+import { rotationPolicySchema } from '../../core/policy/policy.js';
 
 /** The {id} route parameter, refused with the same rule the policy schema applies. */
 export function policyIdOf(request: HttpRequest): string {
   const id = request.params.id ?? '';
-  if (!POLICY_ID.test(id)) {
-    throw new ValidationError('the policy id in the URL is invalid', [
-      { path: 'id', message: '1-63 characters: lower-case letters, digits and hyphens, starting with a letter' },
-    ]);
+  const parsed = rotationPolicySchema.shape.id.safeParse(id);
+  if (!parsed.success) {
+    throw new ValidationError('the policy id in the URL is invalid', [{ path: 'id', message: parsed.error.issues[0]?.message ?? 'invalid id' }]);
   }
-  return id;
+  return parsed.data;
 }
 
 /** Paging query parameters: pageSize 1-1000, continuationToken opaque. */
