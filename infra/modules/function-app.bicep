@@ -16,7 +16,9 @@ param storageAccountName string
 param deploymentContainerName string
 param applicationInsightsName string
 
-@description('Comma-separated URLs of the vaults this deployment may rotate.')
+// Empty would mean "any vault" to the app (src/config.ts): refuse to deploy without a vault.
+@minLength(1)
+@description('Comma-separated URLs of the vaults this deployment may rotate; at least one.')
 param governedVaultUrls string
 
 param rotationScanSchedule string

@@ -602,6 +602,10 @@ const governedVaults: InfraCheck = {
     const appModule = moduleByPath(sources, 'modules/function-app.bicep');
     const urls = property(appModule?.body, 'params.governedVaultUrls');
     if (!dependsOnIdentifiers(mainFile, urls).has(list.text)) violations.push(`${MAIN}: governedVaultUrls passed to the function app is not built from '${list.text}'`);
+    const appFile = appModule && moduleFile(sources, appModule);
+    const urlsParam = appFile && params(appFile).find((p) => p.name === 'governedVaultUrls');
+    const minLength = lit(urlsParam?.decorators.get('minLength')?.[0]);
+    if (typeof minLength !== 'number' || minLength < 1) violations.push('modules/function-app.bicep: param governedVaultUrls needs @minLength(1): an empty list lets the app rotate in any vault');
     const appSettingsFound = appSettings(sources);
     if (typeof appSettingsFound !== 'string' && appSettingsFound.settings.get('GOVERNED_VAULT_URLS')?.text !== 'governedVaultUrls') {
       violations.push('GOVERNED_VAULT_URLS app setting must be the governedVaultUrls param');
