@@ -853,7 +853,7 @@ const parametersFile: InfraCheck = {
   },
 };
 
-const AZD_HOOKS = ['prerestore', 'postrestore', 'preprovision', 'postprovision', 'prepackage', 'postpackage', 'predeploy', 'postdeploy', 'preup', 'postup', 'predown', 'postdown'];
+const AZD_HOOKS = ['prerestore', 'postrestore', 'preprovision', 'postprovision', 'prepackage', 'postpackage', 'predeploy', 'postdeploy', 'prepublish', 'postpublish', 'preup', 'postup', 'predown', 'postdown'];
 
 const azureYaml: InfraCheck = {
   id: 'azure-yaml',
