@@ -51,7 +51,7 @@ export const SETTINGS: readonly SettingDescription[] = [
     name: 'GOVERNED_VAULT_URLS',
     scope: 'azure',
     required: false,
-    description: 'Comma-separated Key Vault URLs this deployment may rotate. A policy for any other vault is refused. Empty allows any vault (local use only).',
+    description: 'Comma-separated Key Vault URLs this deployment may rotate. A policy for any other vault is refused. Required in Azure; locally, empty allows any vault.',
     example: 'https://kv-payments-prod.vault.azure.net,https://kv-shared.vault.azure.net',
   },
   {
@@ -91,7 +91,11 @@ export const SETTINGS: readonly SettingDescription[] = [
   },
 ];
 
-/** Settings the Functions host reads itself; the app never does. infra/ may set them. */
+/**
+ * Settings the Functions host reads itself; the app never does. infra/ may set those a
+ * Flex Consumption app accepts (it refuses FUNCTIONS_WORKER_RUNTIME and FUNCTIONS_EXTENSION_VERSION,
+ * which `func start` still wants locally).
+ */
 export const HOST_SETTINGS: readonly string[] = [
   'FUNCTIONS_EXTENSION_VERSION',
   'FUNCTIONS_WORKER_RUNTIME',
@@ -214,6 +218,10 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
         throw error;
       }
     });
+
+  if (storage.kind === 'identity' && governedVaultUrls.length === 0) {
+    throw new ConfigError('GOVERNED_VAULT_URLS', 'is required in Azure: list the vaults this deployment governs (an empty list would let a policy name any vault the identity can reach)');
+  }
 
   const caCertPath = optional(env, 'KEYVAULT_EMULATOR_CA_CERT_PATH');
   const managedIdentityClientId = optional(env, 'AZURE_CLIENT_ID');

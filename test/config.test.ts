@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 
-const azure = { AzureWebJobsStorage__tableServiceUri: 'https://stapp.table.core.windows.net' };
+const azure = { AzureWebJobsStorage__tableServiceUri: 'https://stapp.table.core.windows.net', GOVERNED_VAULT_URLS: 'https://kv-a.vault.azure.net' };
 
 describe('loadConfig', () => {
   it('applies defaults for an identity-based deployment', () => {
     expect(loadConfig(azure)).toEqual({
       scanSchedule: '0 */5 * * * *',
       storage: { kind: 'identity', tableServiceUri: 'https://stapp.table.core.windows.net' },
-      governedVaultUrls: [],
+      governedVaultUrls: ['https://kv-a.vault.azure.net'],
       leaseDurationInMs: 300_000,
       maxAttempts: 5,
     });
@@ -46,11 +46,12 @@ describe('loadConfig', () => {
     [{}, 'AzureWebJobsStorage__tableServiceUri'],
     [{ AzureWebJobsStorage: 'DefaultEndpointsProtocol=https;AccountName=prod;AccountKey=abc;EndpointSuffix=core.windows.net' }, 'AzureWebJobsStorage'],
     [{ AzureWebJobsStorage: 'DefaultEndpointsProtocol=https;AccountName=prod;AccountKey=abc;TableEndpoint=https://prod.table.core.windows.net' }, 'AzureWebJobsStorage'],
-    [{ AzureWebJobsStorage__tableServiceUri: 'http://stapp.table.core.windows.net' }, 'AzureWebJobsStorage__tableServiceUri'],
+    [{ ...azure, AzureWebJobsStorage__tableServiceUri: 'http://stapp.table.core.windows.net' }, 'AzureWebJobsStorage__tableServiceUri'],
     [{ ...azure, ROTATION_SCAN_SCHEDULE: '*/5 * * * *' }, 'ROTATION_SCAN_SCHEDULE'],
     [{ ...azure, ROTATION_LEASE_SECONDS: 'soon' }, 'ROTATION_LEASE_SECONDS'],
     [{ ...azure, ROTATION_MAX_ATTEMPTS: '0' }, 'ROTATION_MAX_ATTEMPTS'],
     [{ ...azure, GOVERNED_VAULT_URLS: 'kv-a.vault.azure.net' }, 'GOVERNED_VAULT_URLS'],
+    [{ ...azure, GOVERNED_VAULT_URLS: '' }, 'GOVERNED_VAULT_URLS'],
   ])('refuses %j naming %s', (env, setting) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(`setting ${setting}:`);
