@@ -45,7 +45,7 @@ export const SUPPORTED_API_VERSIONS: ReadonlySet<string> = new Set([
   '2025-07-01',
 ]);
 
-/** Key Vault returns at most 25 items a page and refuses a larger maxresults. */
+/** Key Vault returns at most 25 items a page, whatever maxresults asks for. */
 export const MAX_PAGE_SIZE = 25;
 
 export type RouteMatch =
@@ -129,13 +129,12 @@ interface Paged<T> {
   item: T;
 }
 
+/** The requested page size, capped at Key Vault's 25. */
 function pageSize(query: URLSearchParams): number | undefined {
   const raw = query.get('maxresults');
   if (raw === null || raw === '') return undefined;
   const size = Number(raw);
-  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
-    throw serviceErrors.badParameter(`Invalid value for maxresults: '${raw}'. It must be an integer between 1 and ${MAX_PAGE_SIZE}.`);
-  }
+  if (!Number.isInteger(size) || size < 1) throw serviceErrors.badParameter(`Invalid value for maxresults: '${raw}'. It must be a positive integer.`);
   return size;
 }
 
@@ -157,7 +156,7 @@ function page<T>(ctx: OperationContext, path: string, entries: Paged<T>[]): { va
   const marker = readMarker(ctx.query);
   const sorted = entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const remaining = marker === undefined ? sorted : sorted.filter((entry) => entry.key > marker);
-  const limit = size ?? MAX_PAGE_SIZE;
+  const limit = Math.min(size ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE);
   const taken = remaining.slice(0, limit);
   const last = taken[taken.length - 1];
   if (remaining.length <= limit || !last) return { value: taken.map((entry) => entry.item), nextLink: null };
