@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAzureClientFactory } from '../../../src/adapters/azure-clients.js';
+import { MANAGED_TAGS } from '../../../src/core/policy/policy.js';
 import { startLocalApp, type RunningLocalApp } from '../../../src/local/start.js';
 import { captureLogs, type CapturedLogs } from './capture-logger.js';
 
@@ -62,7 +63,7 @@ describe('npm start, end to end with the real app', () => {
     expect(rotate.status).toBeLessThan(300);
     const secret = await secrets.getSecret('payments-db-password');
     expect(secret.value).toHaveLength(32);
-    expect(secret.properties.tags?.['rotation-policy-id']).toBe('payments-db-password');
+    expect(secret.properties.tags?.[MANAGED_TAGS.policyId]).toBe('payments-db-password');
     const rotations = (await (await fetch(`${app.summary.api}/policies/payments-db-password/rotations`)).json()) as { items: { action: string }[] };
     expect(rotations.items.map((r) => r.action)).toContain('rotation.succeeded');
     await logs.waitFor((e) => e.message === "Executed 'onKeyVaultEvent' (Succeeded)");
