@@ -14,8 +14,17 @@ function sendError(req: IncomingMessage, res: ServerResponse, error: KeyVaultSer
   sendJson(res, error.status, error.toBody(), { ...keyVaultHeaders(req), ...extraHeaders });
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits, but no longer than the client does: a caller that gave up leaves no timer behind. */
+function delay(req: IncomingMessage, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      req.socket.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    req.socket.once('close', done);
+  });
 }
 
 /** Query keys arrive percent-encoded (`api%2Dversion`); URLSearchParams decodes keys and values. */
@@ -47,7 +56,8 @@ export async function handleVaultRequest(runtime: EmulatorRuntime, hosted: Hoste
   const fault = runtime.faults.take({ method, path: url.pathname, vault: vaultName });
   if (fault) {
     counts.faults += 1;
-    if (fault.latencyInMs) await delay(fault.latencyInMs);
+    if (fault.latencyInMs) await delay(req, fault.latencyInMs);
+    if (req.socket.destroyed) return;
     if (fault.dropConnection) {
       req.socket.destroy();
       return;

@@ -183,7 +183,7 @@ describe('updateSecretProperties', () => {
 describe('listing', () => {
   it('lists every version of a secret without values, disabled ones included', async () => {
     // Arrange
-    const versions = [];
+    const versions: Array<string | undefined> = [];
     for (const value of ['a', 'b', 'c']) versions.push((await client.setSecret('listed', value)).properties.version);
     await client.updateSecretProperties('listed', versions[0] ?? '', { enabled: false });
 
