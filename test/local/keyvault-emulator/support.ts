@@ -80,7 +80,12 @@ export interface Webhook {
   close(): Promise<void>;
 }
 
-export type WebhookBehaviour = (post: ReceivedPost, index: number) => { status: number; body?: unknown };
+export interface WebhookAnswer {
+  status: number;
+  body?: unknown;
+}
+
+export type WebhookBehaviour = (post: ReceivedPost, index: number) => WebhookAnswer | Promise<WebhookAnswer>;
 
 /** Answers the validation handshake like the Functions Event Grid trigger, and 200 to notifications, unless told otherwise. */
 export const eventGridTriggerBehaviour: WebhookBehaviour = (post) => {
@@ -99,9 +104,10 @@ export async function startWebhook(behaviour: WebhookBehaviour = eventGridTrigge
     req.on('end', () => {
       const post: ReceivedPost = { headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null') as unknown };
       received.push(post);
-      const answer = behaviour(post, received.length - 1);
-      res.writeHead(answer.status, { 'content-type': 'application/json' });
-      res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+      void Promise.resolve(behaviour(post, received.length - 1)).then((answer) => {
+        res.writeHead(answer.status, { 'content-type': 'application/json' });
+        res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+      });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
