@@ -114,7 +114,7 @@ describe('subscription validation', () => {
     const hook = await webhook(behaviour);
 
     // Act
-    const error = await admin.addEventSubscription({ endpoint: hook.url }).catch((e: unknown) => e as EmulatorAdminError);
+    const error = (await admin.addEventSubscription({ endpoint: hook.url }).catch((e: unknown) => e)) as EmulatorAdminError;
 
     // Assert
     expect(error).toBeInstanceOf(EmulatorAdminError);
@@ -166,7 +166,7 @@ describe('SecretNewVersionCreated', () => {
     const notifications = hook.received.filter((post) => post.headers['aeg-event-type'] === 'Notification');
     expect(notifications).toHaveLength(1);
     expect(notifications[0]?.headers).toMatchObject({ 'aeg-subscription-name': 'APP-EVENTS', 'aeg-delivery-count': '0', 'content-type': 'application/json; charset=utf-8' });
-    const events = await new EventGridDeserializer().deserializeEventGridEvents(notifications[0]?.body as Record<string, unknown>[]);
+    const events = await new EventGridDeserializer().deserializeEventGridEvents(JSON.stringify(notifications[0]?.body));
     expect(events).toHaveLength(1);
     const [event] = events;
     expect(event && isSystemEvent('Microsoft.KeyVault.SecretNewVersionCreated', event)).toBe(true);
