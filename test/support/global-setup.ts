@@ -1,24 +1,44 @@
 /**
- * Starts the shared local stand-ins once for the whole test run and hands
- * their coordinates to tests through vitest's provide/inject. A test that
- * needs a pristine or specially configured stand-in starts its own.
+ * Starts the shared local stand-ins once for the whole test run (Azurite and the
+ * Key Vault emulator) and hands their coordinates to tests through vitest's
+ * provide/inject. Tests share them by using their own table prefixes and secret
+ * names; a test that needs a pristine or specially configured stand-in starts its own.
  */
 import type { TestProject } from 'vitest/node';
 import { startAzurite, type RunningAzurite } from '../../src/local/azurite.js';
+import { startKeyVaultEmulator } from '../../src/local/keyvault-emulator/index.js';
+import type { RunningKeyVaultEmulator } from '../../src/local/keyvault-emulator/options.js';
+
+export interface SharedKeyVaultEmulator {
+  vaults: { name: string; url: string }[];
+  host: string;
+  caCertPath: string;
+  caCertPem: string;
+  adminUrl: string;
+}
 
 declare module 'vitest' {
   export interface ProvidedContext {
     azuriteConnectionString: string;
+    keyVaultEmulator: SharedKeyVaultEmulator;
   }
 }
 
 let azurite: RunningAzurite | undefined;
+let emulator: RunningKeyVaultEmulator | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
-  azurite = await startAzurite();
+  [azurite, emulator] = await Promise.all([startAzurite(), startKeyVaultEmulator()]);
   project.provide('azuriteConnectionString', azurite.connectionString);
+  project.provide('keyVaultEmulator', {
+    vaults: emulator.vaults.map(({ name, url }) => ({ name, url })),
+    host: emulator.host,
+    caCertPath: emulator.caCertPath,
+    caCertPem: emulator.caCertPem,
+    adminUrl: emulator.adminUrl,
+  });
 }
 
 export async function teardown(): Promise<void> {
-  await azurite?.stop();
+  await Promise.all([azurite?.stop(), emulator?.stop()]);
 }

@@ -1,0 +1,37 @@
+/** Config and clients for the shared stand-ins the global setup started. */
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import { createAzureClientFactory } from '../../src/adapters/azure-clients.js';
+import type { AppConfig } from '../../src/config.js';
+import { EmulatorAdminClient } from '../../src/local/keyvault-emulator/index.js';
+
+export function localConfig(overrides: Partial<AppConfig> = {}): AppConfig {
+  const emulator = inject('keyVaultEmulator');
+  return {
+    scanSchedule: '0 */5 * * * *',
+    storage: { kind: 'local-connection-string', connectionString: inject('azuriteConnectionString') },
+    governedVaultUrls: [],
+    leaseDurationInMs: 300_000,
+    maxAttempts: 5,
+    keyVaultEmulator: { caCertPath: emulator.caCertPath, address: emulator.host },
+    ...overrides,
+  };
+}
+
+export function localClients() {
+  return createAzureClientFactory(localConfig());
+}
+
+export function emulatorAdmin(): EmulatorAdminClient {
+  const emulator = inject('keyVaultEmulator');
+  return new EmulatorAdminClient(emulator.adminUrl, emulator.caCertPem);
+}
+
+export function vaultUrl(index = 0): string {
+  return inject('keyVaultEmulator').vaults[index]!.url;
+}
+
+/** A name no other test file uses, for secrets and table prefixes on the shared stand-ins. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}${randomBytes(4).toString('hex')}`;
+}
