@@ -4,11 +4,13 @@ import type { z } from 'zod';
 import { ValidationError, type ErrorDetail } from '../../core/errors.js';
 import { HttpError } from './http-errors.js';
 
+/** One detail per problem; an unknown field is named by its own path. */
 export function zodDetails(error: z.ZodError): ErrorDetail[] {
-  return error.issues.map((issue) => ({
-    path: issue.path.map(String).join('.'),
-    message: issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
-  }));
+  return error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ path: [...issue.path, key].map(String).join('.'), message: 'unknown field' }))
+      : [{ path: issue.path.map(String).join('.'), message: issue.message }],
+  );
 }
 
 /** The body as parsed JSON. Refuses a non-JSON content type (415) and malformed JSON (400). */
