@@ -10,9 +10,11 @@ import type { KeyVaultEmulatorOptions } from './options.js';
 
 /** Where the app's local settings expect the CA (KEYVAULT_EMULATOR_CA_CERT_PATH's example). */
 export const DEFAULT_CLI_STATE_DIR = '.local/keyvault-emulator';
+/** A fixed port keeps vault URLs (and so policies and settings that name them) stable across runs; `npm start` uses it too. */
+export const DEFAULT_CLI_PORT = 8443;
 
 const USAGE = `Usage: npm run emulator -- [options]
-  --port N              HTTPS port (default 0: a free port)
+  --port N              HTTPS port (default ${DEFAULT_CLI_PORT}; 0 picks a free port)
   --host ADDRESS        address to listen on (default 127.0.0.1)
   --vault NAME          a vault to emulate; repeat for several (default kv-app-local, kv-shared-local)
   --state-dir DIR       where ca.pem is written (default ${DEFAULT_CLI_STATE_DIR})
@@ -43,7 +45,7 @@ export function parseCliOptions(argv: string[]): KeyVaultEmulatorOptions & { hel
     throw new CliUsageError(error instanceof Error ? error.message : String(error));
   }
   const { values } = parsed;
-  const port = values.port === undefined ? 0 : Number(values.port);
+  const port = values.port === undefined ? DEFAULT_CLI_PORT : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliUsageError(`--port must be an integer from 0 to 65535, not '${values.port}'`);
   return {
     help: values.help === true,

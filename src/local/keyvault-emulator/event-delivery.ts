@@ -61,6 +61,7 @@ export interface EventDispatcherOptions {
 }
 
 const SUBSCRIPTION_NAME = /^[A-Za-z0-9-]{3,64}$/;
+const MAX_RETRIES = 29;
 /** Event Grid does not retry these: the subscriber said the event itself is unacceptable. */
 const NOT_RETRIED = new Set([400, 413]);
 
@@ -85,6 +86,7 @@ export class EventDispatcher {
   #nextSubscription = 1;
 
   constructor(private readonly options: EventDispatcherOptions) {
+    if (options.retryDelaysInMs.length > MAX_RETRIES) throw new RangeError(`eventRetryDelaysInMs allows at most ${MAX_RETRIES} retries (Event Grid makes at most 30 attempts)`);
     for (const delay of options.retryDelaysInMs) {
       if (!Number.isFinite(delay) || delay < 0) throw new RangeError('eventRetryDelaysInMs must be finite numbers >= 0');
     }

@@ -37,6 +37,7 @@ export function createRequestListener(runtime: EmulatorRuntime): RequestListener
     dispatch(runtime, req, res).catch((error: unknown) => {
       // Emulator bugs surface as Key Vault would show its own: a 500 with an error body. Never a request body in the log.
       process.stderr.write(`keyvault-emulator: ${req.method} ${req.url?.split('?')[0]} failed: ${error instanceof Error ? error.message : 'unknown error'}\n`);
+      if (req.socket.destroyed) return;
       if (res.headersSent) res.destroy();
       else sendJson(res, 500, { error: { code: 'InternalServerError', message: 'The emulator failed to handle the request.' } });
     });

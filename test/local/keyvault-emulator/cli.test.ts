@@ -105,7 +105,7 @@ describe('the emulator cli', () => {
   it('subscribes --event-endpoint and honours --no-throttling', async () => {
     // Arrange
     const webhook: Webhook = await startWebhook();
-    const spawned = run(['--vault', 'kv-cli-events', '--state-dir', stateDir, '--event-endpoint', webhook.url, '--no-throttling']);
+    const spawned = run(['--port', '0', '--vault', 'kv-cli-events', '--state-dir', stateDir, '--event-endpoint', webhook.url, '--no-throttling']);
     const line = JSON.parse(await spawned.firstLine) as { vaults: Array<{ url: string }>; caCertPath: string; adminUrl: string };
     const agent = emulatorAgent({ caCertPath: line.caCertPath, address: '127.0.0.1' });
     const admin = new EmulatorAdminClient(line.adminUrl, readFileSync(line.caCertPath, 'utf8'));
@@ -126,13 +126,16 @@ describe('the emulator cli', () => {
     await webhook.close();
   });
 
-  it('refuses an unknown flag with its usage and exit code 2', async () => {
+  it.each([
+    [['--port', '0', '--colour', 'blue'], "Unknown option '--colour'"],
+    [['--port', '70000'], '--port must be an integer from 0 to 65535'],
+  ])('refuses %j with its usage and exit code 2', async (args, message) => {
     // Act
-    const spawned = run(['--colour', 'blue']);
+    const spawned = run(args);
 
     // Assert
     expect(await spawned.exit).toBe(2);
-    expect(spawned.stderr()).toContain("Unknown option '--colour'");
+    expect(spawned.stderr()).toContain(message);
     expect(spawned.stderr()).toContain('Usage: npm run emulator');
   });
 });
