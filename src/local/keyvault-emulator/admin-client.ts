@@ -124,8 +124,14 @@ export class EmulatorAdminClient {
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          const parsed = text ? (JSON.parse(text) as unknown) : undefined;
           const status = res.statusCode ?? 0;
+          let parsed: unknown;
+          try {
+            parsed = text ? (JSON.parse(text) as unknown) : undefined;
+          } catch {
+            reject(new EmulatorAdminError(status, 'NotJson', `${method} ${url.pathname} answered ${status} with a body that is not JSON: is ${this.#base.href} the emulator's admin URL?`));
+            return;
+          }
           if (status >= 200 && status < 300) {
             resolve(parsed as T);
             return;

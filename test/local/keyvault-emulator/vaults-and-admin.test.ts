@@ -221,6 +221,7 @@ describe('admin API', () => {
     ['a clock that moves back', () => admin.advanceClock(-1), 400],
     ['an unknown endpoint', () => new EmulatorAdminClient(`${emulator.adminUrl}/nothing`, emulator.caCertPem).info(), 404],
     ['a subscription without endpoint', () => admin.addEventSubscription({ endpoint: '' }), 400],
+    ['a client pointed at something that is not the admin API', () => new EmulatorAdminClient(`https://127.0.0.1:${emulator.port}/elsewhere`, emulator.caCertPem).info(), 404],
   ])('refuses %s', async (_case, call, status) => {
     // Act
     const error = (await call().catch((e: unknown) => e)) as EmulatorAdminError;
