@@ -1,0 +1,49 @@
+/**
+ * npm run bench [-- --sizes 1000,10000,100000 --rotations 50]
+ * Prints figures; asserts nothing. Runs on Azurite and the Key Vault emulator
+ * (throttling off, so the figures are the app's and not the emulated limit's).
+ */
+import { parseArgs } from 'node:util';
+import type { AppConfig } from '../src/config.js';
+import { startAzurite } from '../src/local/azurite.js';
+import { EmulatorAdminClient, startKeyVaultEmulator } from '../src/local/keyvault-emulator/index.js';
+import { benchRotationCost } from './rotation-cost-bench.js';
+import { benchScan } from './scan-bench.js';
+
+const { values } = parseArgs({
+  options: { sizes: { type: 'string', default: '1000,10000,100000' }, rotations: { type: 'string', default: '50' } },
+});
+const sizes = values.sizes.split(',').map(Number);
+const rotations = Number(values.rotations);
+const log = (line: string) => console.log(line);
+
+const [azurite, emulator] = await Promise.all([startAzurite(), startKeyVaultEmulator({ throttling: { enabled: false } })]);
+try {
+  const config: AppConfig = {
+    scanSchedule: '0 */5 * * * *',
+    storage: { kind: 'local-connection-string', connectionString: azurite.connectionString },
+    governedVaultUrls: [],
+    leaseDurationInMs: 300_000,
+    maxAttempts: 5,
+    keyVaultEmulator: { caCertPath: emulator.caCertPath, address: emulator.host },
+  };
+  const vault = emulator.vaults[0]!;
+  const admin = new EmulatorAdminClient(emulator.adminUrl, emulator.caCertPem);
+
+  log(`Node ${process.version}, ${(await import('node:os')).cpus().length} cores; Azurite in memory; Key Vault emulator with throttling off`);
+  log('');
+  log('Key Vault operations per generated rotation (emulator counts):');
+  const cost = await benchRotationCost(config, vault, admin, rotations);
+  for (const [operation, perRotation] of Object.entries(cost.perRotation)) log(`  ${operation.padEnd(32)} ${perRotation.toFixed(2)}`);
+  log(`  ${'time per rotation (ms)'.padEnd(32)} ${cost.millisecondsPerRotation.toFixed(1)}   (${cost.rotations} rotations, sequential)`);
+  log('');
+  log('Due scan, 1% of stored policies due:');
+  log(`  ${'stored'.padStart(8)} ${'due'.padStart(6)} ${'scan s'.padStart(8)} ${'rotated'.padStart(8)} ${'failed'.padStart(7)} ${'other'.padStart(7)} ${'entities read'.padStart(14)}   by operation        (seeding s)`);
+  for (const stored of sizes) {
+    const f = await benchScan(config, vault.url, stored, log);
+    const byOperation = Object.entries(f.entitiesRead).map(([op, n]) => `${op}=${n}`).join(' ');
+    log(`  ${String(f.stored).padStart(8)} ${String(f.due).padStart(6)} ${f.scanSeconds.toFixed(2).padStart(8)} ${String(f.rotated).padStart(8)} ${String(f.failed).padStart(7)} ${String(f.skipped + f.inProgress + f.staleEntriesRemoved).padStart(7)} ${String(f.totalEntitiesRead).padStart(14)}   ${byOperation}   (${f.seedSeconds.toFixed(0)})`);
+  }
+} finally {
+  await Promise.all([azurite.stop(), emulator.stop()]);
+}
