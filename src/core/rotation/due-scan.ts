@@ -64,7 +64,11 @@ export class DueScan {
         report.staleEntriesRemoved++;
         return;
       }
-      const outcome = await this.#deps.engine.rotate(entry.policyId, { kind: 'timer', actor: 'scheduler', reason: 'scheduled scan' });
+      const outcome = await this.#deps.engine.rotate(
+        entry.policyId,
+        { kind: 'timer', actor: 'scheduler', reason: 'scheduled scan' },
+        { policy: stored.policy, state },
+      );
       if (outcome.status === 'succeeded') report.rotated++;
       else if (outcome.status === 'failed') report.failed++;
       else if (outcome.status === 'in-progress') report.inProgress++;

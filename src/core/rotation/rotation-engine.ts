@@ -56,6 +56,15 @@ export interface RotationEngineDependencies {
   generate?: (generator: RotationPolicy['generator']) => SecretValue;
 }
 
+/**
+ * What a caller (the scan) has just read, so the engine need not read it again.
+ * Staleness is harmless: every state write is conditional on this ETag.
+ */
+export interface AlreadyRead {
+  policy: RotationPolicy;
+  state: VersionedPolicyState;
+}
+
 /** A policy's state as last read, with the ETag to write it back (undefined: no row yet). */
 interface LoadedState {
   state: PolicyState;
@@ -84,9 +93,9 @@ export class RotationEngine {
    * RotationInProgressError (HTTP only); other triggers get a 'skipped' or
    * 'in-progress' outcome instead, because for them another rotation is success.
    */
-  async rotate(policyId: string, trigger: RotationTrigger): Promise<RotationOutcome> {
-    const policy = await this.#loadPolicy(policyId);
-    const loaded = await this.#loadState(policyId);
+  async rotate(policyId: string, trigger: RotationTrigger, alreadyRead?: AlreadyRead): Promise<RotationOutcome> {
+    const policy = alreadyRead?.policy ?? (await this.#loadPolicy(policyId));
+    const loaded = alreadyRead ? { state: alreadyRead.state.state, etag: alreadyRead.state.etag } : await this.#loadState(policyId);
     const { state } = loaded;
     const now = this.#deps.clock.now();
 
