@@ -11,7 +11,7 @@ import { ConcurrencyConflictError } from '../../core/errors.js';
 import type { AuditLog, AuditRecord, Page, PageOptions } from '../../core/ports.js';
 import { fromColumns, toColumns } from './entity-columns.js';
 import { ignoreReads, type EntitiesReadListener } from './read-meter.js';
-import { mapTableError, statusOf } from './table-errors.js';
+import { createTableIfMissing, mapTableError, statusOf } from './table-errors.js';
 import { auditPartitionOf, auditRowKey, SameInstantSequence, vaultPartition } from './audit-keys.js';
 import { assertKeyPart } from './table-keys.js';
 import { readPage } from './table-paging.js';
@@ -33,12 +33,8 @@ export class TableAuditLog implements AuditLog {
     this.#onRead = options.onEntitiesRead ?? ignoreReads;
   }
 
-  async createIfMissing(): Promise<void> {
-    try {
-      await this.#table.createTable();
-    } catch (error) {
-      throw mapTableError(error, `create table '${this.#table.tableName}'`);
-    }
+  createIfMissing(): Promise<void> {
+    return createTableIfMissing(this.#table);
   }
 
   async append(record: AuditRecord): Promise<void> {

@@ -2,6 +2,7 @@
  * Turns Table Storage failures into domain errors. Azurite leaves `code`
  * undefined for entity errors, so the HTTP status is what we trust.
  */
+import type { TableClient } from '@azure/data-tables';
 import {
   ConcurrencyConflictError,
   DomainError,
@@ -45,4 +46,13 @@ export function mapTableError(error: unknown, operation: string): Error {
     return new TransientDependencyError(message, { cause: error });
   }
   return new PermanentDependencyError(message, { cause: error });
+}
+
+/** Creates the table if it is not there; safe to repeat and to race (the SDK treats 409 TableAlreadyExists as success). */
+export async function createTableIfMissing(table: TableClient): Promise<void> {
+  try {
+    await table.createTable();
+  } catch (error) {
+    throw mapTableError(error, `create table '${table.tableName}'`);
+  }
 }

@@ -21,7 +21,7 @@ import { ConcurrencyConflictError, NotFoundError } from '../../core/errors.js';
 import type { Page, PageOptions, PolicyRepository, StoredPolicy } from '../../core/ports.js';
 import type { RotationPolicy } from '../../core/policy/policy.js';
 import { ignoreReads, type EntitiesReadListener, type TableReadOperation } from './read-meter.js';
-import { mapTableError, statusOf } from './table-errors.js';
+import { createTableIfMissing, mapTableError, statusOf } from './table-errors.js';
 import { assertKeyPart, vaultNameOf } from './table-keys.js';
 import { readPage } from './table-paging.js';
 
@@ -116,12 +116,8 @@ export class TablePolicyRepository implements PolicyRepository {
     this.#maxAttempts = options.maxAttempts ?? 5;
   }
 
-  async createIfMissing(): Promise<void> {
-    try {
-      await this.#table.createTable();
-    } catch (error) {
-      throw mapTableError(error, `create table '${this.#table.tableName}'`);
-    }
+  createIfMissing(): Promise<void> {
+    return createTableIfMissing(this.#table);
   }
 
   async get(id: string): Promise<StoredPolicy | undefined> {

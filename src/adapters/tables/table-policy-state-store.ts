@@ -10,7 +10,7 @@ import { ConcurrencyConflictError } from '../../core/errors.js';
 import type { PolicyState, PolicyStateStore, VersionedPolicyState } from '../../core/ports.js';
 import { fromColumns, toColumns } from './entity-columns.js';
 import { ignoreReads, type EntitiesReadListener } from './read-meter.js';
-import { mapTableError, statusOf } from './table-errors.js';
+import { createTableIfMissing, mapTableError, statusOf } from './table-errors.js';
 import { assertKeyPart } from './table-keys.js';
 
 const ROW_KEY = 'state';
@@ -28,12 +28,8 @@ export class TablePolicyStateStore implements PolicyStateStore {
     this.#onRead = options.onEntitiesRead ?? ignoreReads;
   }
 
-  async createIfMissing(): Promise<void> {
-    try {
-      await this.#table.createTable();
-    } catch (error) {
-      throw mapTableError(error, `create table '${this.#table.tableName}'`);
-    }
+  createIfMissing(): Promise<void> {
+    return createTableIfMissing(this.#table);
   }
 
   async get(policyId: string): Promise<VersionedPolicyState | undefined> {

@@ -14,7 +14,7 @@
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 import type { DueEntry, ScheduleIndex } from '../../core/ports.js';
 import { ignoreReads, type EntitiesReadListener } from './read-meter.js';
-import { mapTableError, statusOf } from './table-errors.js';
+import { createTableIfMissing, mapTableError, statusOf } from './table-errors.js';
 import { assertKeyPart, MAX_PAGE_SIZE, sortableInstant } from './table-keys.js';
 
 const PARTITION = 'due';
@@ -48,12 +48,8 @@ export class TableScheduleIndex implements ScheduleIndex {
     this.#onRead = options.onEntitiesRead ?? ignoreReads;
   }
 
-  async createIfMissing(): Promise<void> {
-    try {
-      await this.#table.createTable();
-    } catch (error) {
-      throw mapTableError(error, `create table '${this.#table.tableName}'`);
-    }
+  createIfMissing(): Promise<void> {
+    return createTableIfMissing(this.#table);
   }
 
   async add(entry: DueEntry): Promise<void> {

@@ -310,18 +310,7 @@ export class RotationEngine {
     const nextDue = nextDueAt(policy, { createdOn, ...(active.newVersionExpiresOn ? { expiresOn: active.newVersionExpiresOn } : {}) });
 
     // Audit before the state: a crash in between replays the append, which the audit log refuses as a duplicate.
-    await this.#appendOnce({
-      id: `${active.rotationId}.succeeded`,
-      at: now,
-      action: 'rotation.succeeded',
-      ...this.#auditSubject(policy),
-      rotationId: active.rotationId,
-      trigger: active.trigger.kind,
-      actor: active.trigger.actor,
-      reason: active.trigger.reason,
-      ...(active.previousVersion ? { previousVersion: active.previousVersion } : {}),
-      ...(active.newVersion ? { newVersion: active.newVersion } : {}),
-    });
+    await this.#appendOnce(this.#rotationRecord(policy, active, now, 'rotation.succeeded', `${active.rotationId}.succeeded`));
     await this.#deps.schedule.add({ policyId: policy.id, dueAt: nextDue });
     const previousDue = current.state.nextDueAt;
     const { active: _finished, lastError: _cleared, ...rest } = current.state;
@@ -373,16 +362,7 @@ export class RotationEngine {
     this.#deps.logger.error('rotation.failed', fields);
 
     await this.#appendOnce({
-      id: `${active.rotationId}.failed.${attempts}`,
-      at: now,
-      action: 'rotation.failed',
-      ...this.#auditSubject(policy),
-      rotationId: active.rotationId,
-      trigger: active.trigger.kind,
-      actor: active.trigger.actor,
-      reason: active.trigger.reason,
-      ...(active.previousVersion ? { previousVersion: active.previousVersion } : {}),
-      ...(active.newVersion ? { newVersion: active.newVersion } : {}),
+      ...this.#rotationRecord(policy, active, now, 'rotation.failed', `${active.rotationId}.failed.${attempts}`),
       error: parked ? `${message} (retry budget of ${this.#deps.maxAttempts} attempts spent: parked until an admin rotates it)` : message,
     });
     if (retryAt) await this.#deps.schedule.add({ policyId: policy.id, dueAt: retryAt });
@@ -536,6 +516,22 @@ export class RotationEngine {
       if (error instanceof ConcurrencyConflictError) return;
       throw error;
     }
+  }
+
+  /** Ids derive from the rotation id, so a resumed rotation's repeated append is refused as a duplicate. */
+  #rotationRecord(policy: RotationPolicy, active: ActiveRotation, at: Date, action: AuditRecord['action'], id: string): AuditRecord {
+    return {
+      id,
+      at,
+      action,
+      ...this.#auditSubject(policy),
+      rotationId: active.rotationId,
+      trigger: active.trigger.kind,
+      actor: active.trigger.actor,
+      reason: active.trigger.reason,
+      ...(active.previousVersion ? { previousVersion: active.previousVersion } : {}),
+      ...(active.newVersion ? { newVersion: active.newVersion } : {}),
+    };
   }
 
   #auditSubject(policy: RotationPolicy): Pick<AuditRecord, 'policyId' | 'vaultUrl' | 'secretName'> {
