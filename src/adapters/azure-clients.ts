@@ -14,6 +14,7 @@ import { SecretClient } from '@azure/keyvault-secrets';
 import { TableClient } from '@azure/data-tables';
 import { QueueClient } from '@azure/storage-queue';
 import type { AppConfig, KeyVaultEmulatorTrust } from '../config.js';
+import { keyVaultThrottlingRetryPolicy } from './keyvault/throttling-retry-policy.js';
 
 export type ClientFactoryConfig = Pick<AppConfig, 'storage' | 'managedIdentityClientId' | 'keyVaultEmulator'>;
 
@@ -68,7 +69,10 @@ export function createAzureClientFactory(config: ClientFactoryConfig): AzureClie
       const key = vaultUrl.toLowerCase();
       let client = secretClients.get(key);
       if (!client) {
-        client = new SecretClient(vaultUrl, credential, agent ? { agent } : {});
+        client = new SecretClient(vaultUrl, credential, {
+          ...(agent ? { agent } : {}),
+          additionalPolicies: [{ policy: keyVaultThrottlingRetryPolicy(), position: 'perCall' }],
+        });
         secretClients.set(key, client);
       }
       return client;

@@ -4,7 +4,7 @@
  * The server certificate names 127.0.0.1, localhost, *.vault.azure.net and each
  * vault's host, so TLS verification stays on for the SDK and the admin client.
  */
-import './reflect-metadata-shim.js';
+import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import { isIP } from 'node:net';
 import * as x509 from '@peculiar/x509';
