@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MANAGED_TAGS } from '../../src/core/policy/policy.js';
+import { runSmoke, SMOKE_EXIT } from '../../scripts/smoke.js';
 import { aPolicyJson } from '../support/policy-mother.js';
 import { eventually, startTestApp, versionsOf, type RunningTestApp } from './app-e2e-support.js';
 
@@ -320,5 +321,30 @@ describe('50 concurrent triggers for one secret through the host', () => {
     const state = await t.call('GET', '/policies/contested');
     expect(state.json.state.rotationInProgress).toBeNull();
     await readValue('contested');
+  });
+});
+
+describe('npm run smoke against the local host', () => {
+  it('passes on a healthy app with a governed policy, and fails loudly on an unknown one', async () => {
+    // Arrange
+    await t.call('PUT', '/policies/smoke-checked', policyBody('smoke-checked'));
+    const lines: string[] = [];
+    const io = (policy: string) => ({
+      argv: ['--url', t.app.functionsHost.url, '--policy', policy],
+      env: { SMOKE_FUNCTION_KEY: 'local-key-not-checked' },
+      fetch: globalThis.fetch,
+      out: (line: string) => lines.push(line),
+      err: (line: string) => lines.push(line),
+    });
+
+    // Act
+    const passed = await runSmoke(io('smoke-checked'));
+    const failed = await runSmoke(io('no-such-policy'));
+
+    // Assert
+    expect(passed).toBe(SMOKE_EXIT.passed);
+    expect(failed).toBe(SMOKE_EXIT.failed);
+    expect(lines.join('\n')).not.toContain('local-key-not-checked');
+    expect(await versionsOf(t.secrets(t.vault().url), 'smoke-checked')).toEqual([]);
   });
 });
