@@ -186,6 +186,25 @@ describe('POST /api/policies/{id}/rotate', () => {
     expect(await versionsOf(t.secrets(t.vault().url), 'rotate-bad')).toEqual([]);
   });
 
+  it('answers 502 when Key Vault refuses the write, and records, audits and schedules the retry', async () => {
+    // Arrange: the app's identity lacks permission on this secret
+    await t.call('PUT', '/policies/refused-write', policyBody('refused-write'));
+    await t.admin.injectFault({ method: 'PUT', pathPrefix: '/secrets/refused-write', status: 403, errorCode: 'Forbidden', count: 1 });
+
+    // Act
+    const response = await t.call('POST', '/policies/refused-write/rotate', { reason: 'expect a refusal' });
+
+    // Assert
+    expect(response.status).toBe(502);
+    expect(response.json).toMatchObject({ error: { code: 'RotationFailed', message: expect.stringContaining('Key Vault Secrets Officer') }, rotationId: expect.any(String), parked: false });
+    const view = await t.call('GET', '/policies/refused-write');
+    expect(view.json.state).toMatchObject({ lastResult: 'failed', consecutiveFailures: 1 });
+    expect(Date.parse(view.json.state.nextDueAt)).toBeGreaterThan(Date.now());
+    const history = await t.call('GET', '/policies/refused-write/rotations');
+    expect(history.json.items[0]).toMatchObject({ action: 'rotation.failed', rotationId: response.json.rotationId, error: expect.stringContaining('403') });
+    expect(await versionsOf(t.secrets(t.vault().url), 'refused-write')).toEqual([]);
+  });
+
   it('refuses a disabled policy with 409', async () => {
     await t.call('PUT', '/policies/switched-off', policyBody('switched-off', { enabled: false }));
     const response = await t.call('POST', '/policies/switched-off/rotate', { reason: 'x' });

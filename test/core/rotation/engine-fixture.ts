@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { PolicyAdmin } from '../../../src/core/admin/policy-admin.js';
 import { KeyVaultEventHandler } from '../../../src/core/events/key-vault-event-handler.js';
-import { silentLogger } from '../../../src/core/logger.js';
+import { silentLogger, type Logger } from '../../../src/core/logger.js';
 import type { RotationPolicy } from '../../../src/core/policy/policy.js';
 import type { SecretRef } from '../../../src/core/ports.js';
 import { DueScan } from '../../../src/core/rotation/due-scan.js';
@@ -23,7 +23,7 @@ export function createStores() {
 }
 
 /** An engine (and its scan, event handler and admin) as one process would compose it. */
-export function processOver(stores: Stores, injector: CrashInjector = new CrashInjector(undefined)) {
+export function processOver(stores: Stores, injector: CrashInjector = new CrashInjector(undefined), logger: Logger = silentLogger) {
   const deps = {
     policies: injector.wrap(stores.policies),
     states: injector.wrap(stores.states),
@@ -31,12 +31,12 @@ export function processOver(stores: Stores, injector: CrashInjector = new CrashI
     audit: injector.wrap(stores.audit),
     secrets: injector.wrap(stores.secrets),
   };
-  const common = { clock: stores.clock, logger: silentLogger, newId: randomUUID };
+  const common = { clock: stores.clock, logger, newId: randomUUID };
   const engine = new RotationEngine({ ...deps, ...common, leaseDurationInMs: LEASE_MS, maxAttempts: MAX_ATTEMPTS });
   return {
     engine,
-    scan: new DueScan({ ...deps, engine, clock: stores.clock, logger: silentLogger }),
-    events: new KeyVaultEventHandler({ ...deps, engine, clock: stores.clock, logger: silentLogger }),
+    scan: new DueScan({ ...deps, engine, clock: stores.clock, logger }),
+    events: new KeyVaultEventHandler({ ...deps, engine, clock: stores.clock, logger }),
     admin: new PolicyAdmin({ ...deps, ...common, governedVaultUrls: [] }),
   };
 }

@@ -3,6 +3,7 @@ import { inspect } from 'node:util';
 import { MANAGED_TAGS } from '../../../src/core/policy/policy.js';
 import { NotFoundError, PolicyDisabledError, RotationInProgressError, TransientDependencyError } from '../../../src/core/errors.js';
 import type { RotationTrigger } from '../../../src/core/ports.js';
+import { silentLogger, type LogProperties } from '../../../src/core/logger.js';
 import { aPolicy } from '../../support/policy-mother.js';
 import { LEASE_MS, MAX_ATTEMPTS, auditActions, createStores, processOver, refOf, scheduleEntries } from './engine-fixture.js';
 
@@ -138,7 +139,9 @@ describe('RotationEngine', () => {
 
   it('records a failure loudly, retries with backoff, and parks the policy when the budget is spent', async () => {
     // Arrange: Key Vault keeps failing writes
-    const { stores, policy, app } = await withPolicy();
+    const { stores, policy } = await withPolicy();
+    const errors: Array<{ message: string; properties?: LogProperties }> = [];
+    const app = processOver(stores, undefined, { ...silentLogger, error: (message, properties) => errors.push({ message, ...(properties ? { properties } : {}) }) });
     stores.secrets.write = async () => {
       throw new TransientDependencyError('Key Vault writing failed: 503');
     };
@@ -159,6 +162,9 @@ describe('RotationEngine', () => {
     expect(state.nextDueAt).toBeUndefined();
     expect(await scheduleEntries(stores, policy.id)).toEqual([]);
     expect((await auditActions(stores, policy.id)).filter((a) => a === 'rotation.failed')).toHaveLength(MAX_ATTEMPTS);
+    // 'rotation.failed' is the log line the alert in infra/ fires on.
+    expect(errors.map((e) => e.message)).toEqual(['rotation.failed', 'rotation.failed', 'rotation.failed']);
+    expect(errors[2]!.properties).toMatchObject({ policyId: policy.id, parked: true, attempt: MAX_ATTEMPTS, error: expect.stringContaining('503') });
     // An admin's explicit rotation is the way out once the cause is fixed.
     delete (stores.secrets as { write?: unknown }).write;
     await expect(app.engine.rotate(policy.id, http('fixed the vault firewall'))).resolves.toMatchObject({ status: 'succeeded' });
