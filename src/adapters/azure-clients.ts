@@ -14,7 +14,7 @@ import { SecretClient } from '@azure/keyvault-secrets';
 import { TableClient } from '@azure/data-tables';
 import { QueueClient } from '@azure/storage-queue';
 import type { AppConfig, KeyVaultEmulatorTrust } from '../config.js';
-import { keyVaultThrottlingRetryPolicy } from './keyvault/throttling-retry-policy.js';
+import { keyVaultThrottlingRetryPolicy, type ThrottlingRetryOptions } from './keyvault/throttling-retry-policy.js';
 
 export type ClientFactoryConfig = Pick<AppConfig, 'storage' | 'managedIdentityClientId' | 'keyVaultEmulator'>;
 
@@ -54,7 +54,12 @@ export function emulatorAgent(trust: KeyVaultEmulatorTrust): Agent {
   return new Agent({ ca: readFileSync(trust.caCertPath), keepAlive: true, lookup: lookup as never });
 }
 
-export function createAzureClientFactory(config: ClientFactoryConfig): AzureClientFactory {
+export interface ClientFactoryOptions {
+  /** Tests shorten Key Vault's throttling backoff; production keeps Key Vault's guidance. */
+  throttlingRetry?: ThrottlingRetryOptions;
+}
+
+export function createAzureClientFactory(config: ClientFactoryConfig, options: ClientFactoryOptions = {}): AzureClientFactory {
   const emulator = config.keyVaultEmulator;
   const credential: TokenCredential = emulator
     ? localEmulatorCredential
@@ -71,7 +76,7 @@ export function createAzureClientFactory(config: ClientFactoryConfig): AzureClie
       if (!client) {
         client = new SecretClient(vaultUrl, credential, {
           ...(agent ? { agent } : {}),
-          additionalPolicies: [{ policy: keyVaultThrottlingRetryPolicy(), position: 'perCall' }],
+          additionalPolicies: [{ policy: keyVaultThrottlingRetryPolicy(options.throttlingRetry), position: 'perCall' }],
         });
         secretClients.set(key, client);
       }

@@ -326,7 +326,9 @@ describe('50 concurrent triggers for one secret through the host', () => {
       data: { Id: `${t.vault().url}/secrets/contested/${first.json.newVersion}`, VaultName: 'kv-app-local', ObjectType: 'Secret', ObjectName: 'contested', Version: first.json.newVersion, NBF: null, EXP: null },
     });
 
-    // Act: 20 event deliveries (duplicates of two events), 20 scans, 10 HTTP calls sharing an Idempotency-Key
+    // Act: 20 event deliveries (duplicates of two events), 20 scans, 10 HTTP calls sharing an Idempotency-Key,
+    // all in flight while the winner's Key Vault write is held for 3 s
+    await t.admin.injectFault({ method: 'PUT', pathPrefix: '/secrets/contested', latencyInMs: 3000, count: 1 });
     const calls = Array.from({ length: 50 }, (_, i) => {
       if (i % 5 < 2) return t.deliver([nearExpiry(`dup-${i % 2}`)]).then((r) => r.status);
       if (i % 5 < 4) return t.app.functionsHost.invoke('scanDuePolicies').then(() => 200);

@@ -18,8 +18,9 @@ export function localConfig(overrides: Partial<AppConfig> = {}): AppConfig {
   };
 }
 
+/** Key Vault clients whose throttling backoff is milliseconds, not Key Vault's 1-16 s. */
 export function localClients() {
-  return createAzureClientFactory(localConfig());
+  return createAzureClientFactory(localConfig(), { throttlingRetry: { baseDelayInMs: 5, maxDelayInMs: 20 } });
 }
 
 export function emulatorAdmin(): EmulatorAdminClient {
