@@ -23,16 +23,31 @@ async function readValue(secretName: string): Promise<string> {
   return value;
 }
 
+/** Everything the app and the host log during the suite: the app logs JSON lines through console. */
+const logLines: string[] = [];
+const consoleMethods = ['log', 'info', 'warn', 'error', 'debug'] as const;
+const originalConsole = Object.fromEntries(consoleMethods.map((m) => [m, console[m]])) as Record<(typeof consoleMethods)[number], (...args: unknown[]) => void>;
+
 beforeAll(async () => {
+  for (const method of consoleMethods) {
+    console[method] = (...args: unknown[]) => {
+      logLines.push(args.map(String).join(' '));
+    };
+  }
   t = await startTestApp();
 });
 
 afterAll(async () => {
-  // No response in this whole suite carried a secret value.
+  await t?.stop();
+  for (const method of consoleMethods) console[method] = originalConsole[method];
+  // No response and no log line in this whole suite carried a secret value.
+  const logged = [...logLines, ...t.logs.entries.map((e) => JSON.stringify(e))];
+  expect(logged.some((line) => line.includes('rotation.succeeded'))).toBe(true);
+  expect(secretValues.length).toBeGreaterThan(3);
   for (const value of secretValues) {
     for (const body of t.responses) expect(body.includes(value)).toBe(false);
+    for (const line of logged) expect(line.includes(value)).toBe(false);
   }
-  await t?.stop();
 });
 
 describe('GET /api/health', () => {
