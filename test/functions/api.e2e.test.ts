@@ -172,11 +172,12 @@ describe('POST /api/policies/{id}/rotate', () => {
   it('answers 409 to a second rotation while the first holds the lease', async () => {
     // Arrange: Key Vault answers the write slowly
     await t.call('PUT', '/policies/contended', policyBody('contended'));
+    const faultsBefore = (await t.admin.countsFor('kv-app-local')).faults;
     await t.admin.injectFault({ method: 'PUT', pathPrefix: '/secrets/contended', latencyInMs: 1500, count: 1 });
 
-    // Act
+    // Act: the second call goes out once the first one's write is being held
     const first = t.call('POST', '/policies/contended/rotate', { reason: 'first' });
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await eventually(async () => ((await t.admin.countsFor('kv-app-local')).faults > faultsBefore ? true : undefined), 'the first write to be held');
     const second = await t.call('POST', '/policies/contended/rotate', { reason: 'second' });
 
     // Assert
@@ -342,8 +343,8 @@ describe('50 concurrent triggers for one secret through the host', () => {
     });
 
     // Act: 20 event deliveries (duplicates of two events), 20 scans, 10 HTTP calls sharing an Idempotency-Key,
-    // all in flight while the winner's Key Vault write is held for 3 s
-    await t.admin.injectFault({ method: 'PUT', pathPrefix: '/secrets/contested', latencyInMs: 3000, count: 1 });
+    // all in flight while the winner's Key Vault write is held for 5 s
+    await t.admin.injectFault({ method: 'PUT', pathPrefix: '/secrets/contested', latencyInMs: 5000, count: 1 });
     const calls = Array.from({ length: 50 }, (_, i) => {
       if (i % 5 < 2) return t.deliver([nearExpiry(`dup-${i % 2}`)]).then((r) => r.status);
       if (i % 5 < 4) return t.app.functionsHost.invoke('scanDuePolicies').then(() => 200);
