@@ -80,6 +80,18 @@ param rotationLeaseSeconds int = 300
 @minValue(1)
 param rotationMaxAttempts int = 5
 
+@description('No timer or event rotates a policy again within this many seconds (ROTATION_MIN_INTERVAL_SECONDS).')
+@minValue(1)
+param rotationMinIntervalSeconds int = 3600
+
+@description('Idempotency keys remembered per policy (IDEMPOTENCY_KEYS_KEPT).')
+@minValue(1)
+param idempotencyKeysKept int = 50
+
+@description('Hours an idempotency key is remembered (IDEMPOTENCY_KEY_RETENTION_HOURS); Event Grid retries for up to 24.')
+@minValue(1)
+param idempotencyKeyRetentionHours int = 24
+
 @minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int = 40
@@ -226,6 +238,9 @@ module functionApp 'modules/function-app.bicep' = {
     rotationScanSchedule: rotationScanSchedule
     rotationLeaseSeconds: rotationLeaseSeconds
     rotationMaxAttempts: rotationMaxAttempts
+    rotationMinIntervalSeconds: rotationMinIntervalSeconds
+    idempotencyKeysKept: idempotencyKeysKept
+    idempotencyKeyRetentionHours: idempotencyKeyRetentionHours
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
   }

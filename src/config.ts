@@ -69,6 +69,27 @@ export const SETTINGS: readonly SettingDescription[] = [
     example: '5',
   },
   {
+    name: 'ROTATION_MIN_INTERVAL_SECONDS',
+    scope: 'azure',
+    required: false,
+    description: 'No timer or event rotates a policy again within this many seconds of its last rotation, whatever the events say; only an explicit HTTP rotation can. Default 3600.',
+    example: '3600',
+  },
+  {
+    name: 'IDEMPOTENCY_KEYS_KEPT',
+    scope: 'azure',
+    required: false,
+    description: "Idempotency keys (HTTP Idempotency-Key, Event Grid event ids) remembered per policy with the outcome they produced; the oldest is forgotten first. Default 50.",
+    example: '50',
+  },
+  {
+    name: 'IDEMPOTENCY_KEY_RETENTION_HOURS',
+    scope: 'azure',
+    required: false,
+    description: 'How long an idempotency key is remembered. A repeat within this time replays the original outcome; after it, the key is new. Default 24 (Event Grid retries for up to 24 hours).',
+    example: '24',
+  },
+  {
     name: 'AzureWebJobsStorage',
     scope: 'local',
     required: false,
@@ -123,6 +144,8 @@ export interface AppConfig {
   governedVaultUrls: string[];
   leaseDurationInMs: number;
   maxAttempts: number;
+  minRotationIntervalInMs: number;
+  idempotency: { keysKept: number; retentionInMs: number };
   keyVaultEmulator?: KeyVaultEmulatorTrust;
 }
 
@@ -233,6 +256,11 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     governedVaultUrls,
     leaseDurationInMs: positiveInt(env, 'ROTATION_LEASE_SECONDS', 300) * 1000,
     maxAttempts: positiveInt(env, 'ROTATION_MAX_ATTEMPTS', 5),
+    minRotationIntervalInMs: positiveInt(env, 'ROTATION_MIN_INTERVAL_SECONDS', 3600) * 1000,
+    idempotency: {
+      keysKept: positiveInt(env, 'IDEMPOTENCY_KEYS_KEPT', 50),
+      retentionInMs: positiveInt(env, 'IDEMPOTENCY_KEY_RETENTION_HOURS', 24) * 3_600_000,
+    },
     ...(caCertPath ? { keyVaultEmulator: { caCertPath, address: optional(env, 'KEYVAULT_EMULATOR_ADDRESS') ?? '127.0.0.1' } } : {}),
   };
 }

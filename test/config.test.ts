@@ -11,6 +11,8 @@ describe('loadConfig', () => {
       governedVaultUrls: ['https://kv-a.vault.azure.net'],
       leaseDurationInMs: 300_000,
       maxAttempts: 5,
+      minRotationIntervalInMs: 3_600_000,
+      idempotency: { keysKept: 50, retentionInMs: 86_400_000 },
     });
   });
 
@@ -23,8 +25,13 @@ describe('loadConfig', () => {
       ROTATION_SCAN_SCHEDULE: '0 0 * * * *',
       ROTATION_LEASE_SECONDS: '60',
       ROTATION_MAX_ATTEMPTS: '3',
+      ROTATION_MIN_INTERVAL_SECONDS: '120',
+      IDEMPOTENCY_KEYS_KEPT: '7',
+      IDEMPOTENCY_KEY_RETENTION_HOURS: '2',
     });
     expect(config).toMatchObject({
+      minRotationIntervalInMs: 120_000,
+      idempotency: { keysKept: 7, retentionInMs: 7_200_000 },
       scanSchedule: '0 0 * * * *',
       managedIdentityClientId: '11111111-1111-1111-1111-111111111111',
       governedVaultUrls: ['https://kv-a.vault.azure.net', 'https://kv-b.vault.azure.net'],

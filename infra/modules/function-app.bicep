@@ -24,6 +24,9 @@ param governedVaultUrls string
 param rotationScanSchedule string
 param rotationLeaseSeconds int
 param rotationMaxAttempts int
+param rotationMinIntervalSeconds int
+param idempotencyKeysKept int
+param idempotencyKeyRetentionHours int
 
 @minValue(1)
 @maxValue(1000)
@@ -118,6 +121,9 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       ROTATION_SCAN_SCHEDULE: rotationScanSchedule
       ROTATION_LEASE_SECONDS: string(rotationLeaseSeconds)
       ROTATION_MAX_ATTEMPTS: string(rotationMaxAttempts)
+      ROTATION_MIN_INTERVAL_SECONDS: string(rotationMinIntervalSeconds)
+      IDEMPOTENCY_KEYS_KEPT: string(idempotencyKeysKept)
+      IDEMPOTENCY_KEY_RETENTION_HOURS: string(idempotencyKeyRetentionHours)
     }
   }
 
