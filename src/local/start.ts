@@ -205,7 +205,7 @@ export async function startLocalApp(options: StartLocalAppOptions = {}): Promise
 
 /** What a person reads after the JSON line. */
 export function localAppGuide(summary: LocalAppSummary, policyIds: readonly string[]): string {
-  const id = policyIds[0] ?? 'payments-db-password';
+  const id = policyIds[0] ?? 'orders-api-key';
   const vault = new URL(summary.vaults[0]?.url ?? 'https://kv-app-local.vault.azure.net:8443');
   const resolve = `${vault.hostname}:${vault.port || '443'}:${summary.host}`;
   return [

@@ -40,7 +40,7 @@ describe('npm start, end to end with the real app', () => {
 
     // Assert
     expect(health.status).toBe(200);
-    expect(app.loadedExamples).toEqual(['payments-db-password', 'webhook-signing-key', 'orders-db-credentials']);
+    expect(app.loadedExamples).toEqual(['orders-api-key', 'webhook-signing-key', 'session-token-keys']);
     expect(listed.items).toHaveLength(3);
   });
 
@@ -53,7 +53,7 @@ describe('npm start, end to end with the real app', () => {
     }).secretClient(vault.url);
 
     // Act
-    const rotate = await fetch(`${app.summary.api}/policies/payments-db-password/rotate`, {
+    const rotate = await fetch(`${app.summary.api}/policies/orders-api-key/rotate`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ reason: 'trying it out' }),
@@ -61,10 +61,10 @@ describe('npm start, end to end with the real app', () => {
 
     // Assert
     expect(rotate.status).toBeLessThan(300);
-    const secret = await secrets.getSecret('payments-db-password');
-    expect(secret.value).toHaveLength(32);
-    expect(secret.properties.tags?.[MANAGED_TAGS.policyId]).toBe('payments-db-password');
-    const rotations = (await (await fetch(`${app.summary.api}/policies/payments-db-password/rotations`)).json()) as { items: { action: string }[] };
+    const secret = await secrets.getSecret('orders-api-key');
+    expect(secret.value).toHaveLength(40);
+    expect(secret.properties.tags?.[MANAGED_TAGS.policyId]).toBe('orders-api-key');
+    const rotations = (await (await fetch(`${app.summary.api}/policies/orders-api-key/rotations`)).json()) as { items: { action: string }[] };
     expect(rotations.items.map((r) => r.action)).toContain('rotation.succeeded');
     await logs.waitFor((e) => e.message === "Executed 'onKeyVaultEvent' (Succeeded)");
     expect(logs.entries.filter((e) => e.level === 'error')).toEqual([]);

@@ -50,7 +50,7 @@ describe('startLocalApp', () => {
     const { items } = (await response.json()) as { items: { id: string; vaultUrl: string }[] };
 
     // Assert
-    expect(app.loadedExamples).toEqual(['payments-db-password', 'webhook-signing-key', 'orders-db-credentials']);
+    expect(app.loadedExamples).toEqual(['orders-api-key', 'webhook-signing-key', 'session-token-keys']);
     expect(items.map((p) => p.id)).toEqual(app.loadedExamples);
     const vaultUrls = app.summary.vaults.map((v) => v.url);
     for (const policy of items) expect(vaultUrls).toContain(policy.vaultUrl);
@@ -77,8 +77,8 @@ describe('startLocalApp', () => {
     const guide = localAppGuide(app.summary, app.loadedExamples);
 
     // Assert
-    expect(guide).toContain(`curl -s -X POST ${app.summary.api}/policies/payments-db-password/rotate -H 'content-type: application/json' -d '{"reason":"trying it out"}'`);
-    expect(guide).toContain(`${app.summary.api}/policies/payments-db-password/rotations`);
+    expect(guide).toContain(`curl -s -X POST ${app.summary.api}/policies/orders-api-key/rotate -H 'content-type: application/json' -d '{"reason":"trying it out"}'`);
+    expect(guide).toContain(`${app.summary.api}/policies/orders-api-key/rotations`);
   });
 
   it('stops everything and gives the environment back', async () => {
