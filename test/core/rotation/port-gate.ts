@@ -1,0 +1,60 @@
+/**
+ * Holds one process mid-rotation: the Nth port call it makes (before that call takes
+ * effect, or after it took effect but before the caller learns of it) waits until the
+ * test releases it, so other triggers can arrive at exactly that step.
+ * A CrashInjector that never crashes, so processOver() composes it like any other.
+ */
+import { CrashInjector, type CrashMoment } from '../../support/fakes/crash-injector.js';
+
+export class PortGate extends CrashInjector {
+  /** Port calls made so far; with no hold, a count of what one rotation costs. */
+  portCalls = 0;
+  readonly #holdAt: number | undefined;
+  readonly #moment: CrashMoment;
+  #reached!: () => void;
+  #release!: () => void;
+  /** Settles once the held call is reached. */
+  readonly reached: Promise<void>;
+  readonly #released: Promise<void>;
+
+  constructor(holdAt: number | undefined, moment: CrashMoment = 'before') {
+    super(undefined);
+    this.#holdAt = holdAt;
+    this.#moment = moment;
+    this.reached = new Promise<void>((resolve) => (this.#reached = resolve));
+    this.#released = new Promise<void>((resolve) => (this.#release = resolve));
+  }
+
+  release(): void {
+    this.#release();
+  }
+
+  override wrap<T extends object>(target: T): T {
+    return new Proxy(target, {
+      get: (object, property, receiver) => {
+        const member = Reflect.get(object, property, receiver) as unknown;
+        if (typeof member !== 'function') return member;
+        return (...args: unknown[]) => {
+          const invoke = () => (member as (...a: unknown[]) => unknown).apply(object, args);
+          const index = this.portCalls++;
+          if (index !== this.#holdAt) return invoke();
+          if (this.#moment === 'before') {
+            return (async () => {
+              this.#reached();
+              await this.#released;
+              return invoke();
+            })();
+          }
+          return (async () => {
+            try {
+              return await invoke();
+            } finally {
+              this.#reached();
+              await this.#released;
+            }
+          })();
+        };
+      },
+    });
+  }
+}
