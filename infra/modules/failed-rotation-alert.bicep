@@ -1,5 +1,8 @@
-// Alerts when a rotation fails. The app logs the message 'rotation.failed' (a trace) for every
-// failed attempt; a custom event 'RotationFailed' is matched too, should the app emit one.
+// Alerts when a rotation fails. The app logs one JSON object per line (src/adapters/console-logger.ts),
+// and the trace's message is that line; every failed attempt is the entry whose `event` field is
+// exactly 'rotation.failed'. The query parses the line and compares that field, never a substring of
+// the message: user text (a rotate reason, an event id) lands in other fields and cannot trip it.
+// A custom event 'RotationFailed' is matched too, should the app emit one.
 
 param name string
 param location string
@@ -15,7 +18,9 @@ param actionGroupName string
 
 var failedRotationsQuery = '''
 union isfuzzy=true
-  (traces | where message contains "rotation.failed"),
+  (traces
+    | extend entry = parse_json(substring(message, indexof(message, "{")))
+    | where tostring(entry.event) == "rotation.failed"),
   (customEvents | where name == "RotationFailed")
 | project timestamp, itemType, message, name, operation_Name, cloud_RoleName
 '''

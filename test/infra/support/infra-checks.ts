@@ -738,7 +738,14 @@ const monitoring: InfraCheck = {
       const criteria = kids(property(resource.body, 'properties.criteria.allOf') ?? resource.node).filter((n) => n.type === 'object');
       const query = resolveLiteral(file, property(criteria[0], 'query'));
       if (typeof query !== 'string') violations.push(`${where}: the query must be a literal (or a var holding one)`);
-      else for (const needle of ['traces', 'rotation.failed', 'customEvents', 'RotationFailed']) if (!query.includes(needle)) violations.push(`${where}: the query does not look for ${needle}`);
+      else {
+        for (const needle of ['traces', 'customEvents', 'RotationFailed']) if (!query.includes(needle)) violations.push(`${where}: the query does not look for ${needle}`);
+        // The event name is its own field of the logged JSON line; user text reaches the message's other fields.
+        if (!/\btostring\(\s*\w+\.event\s*\)\s*==\s*"rotation\.failed"/.test(query)) violations.push(`${where}: the query does not compare the event field to "rotation.failed" exactly`);
+        if (/\b(contains|contains_cs|has|has_cs|has_any|hasprefix|hassuffix|startswith|endswith|matches\s+regex|in~|=~)\b[^|\n]*rotation\.failed|\bmessage\b[^|\n]*rotation\.failed/i.test(query)) {
+          violations.push(`${where}: the query matches "rotation.failed" inside text; user text reaches messages, so compare the event field with == instead`);
+        }
+      }
       if (!/applicationinsights/i.test(property(resource.body, 'properties.scopes')?.text ?? '')) violations.push(`${where}: must be scoped to the Application Insights component`);
       const actionGroups = property(resource.body, 'properties.actions.actionGroups');
       if (!groups.some(({ resource: group }) => identifiersIn(actionGroups).includes(group.symbol))) violations.push(`${where}: does not notify the action group`);
