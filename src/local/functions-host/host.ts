@@ -43,6 +43,8 @@ export interface FunctionInfo {
   route?: string;
   /** Undefined means any method. */
   methods?: string[];
+  /** HTTP functions: the registered authLevel ('anonymous', 'function', 'admin'), which Azure enforces and this host does not. */
+  authLevel?: string;
   /** The schedule after `%SETTING%` resolution. */
   schedule?: string;
   /** Where to trigger it over HTTP: the API URL, the Event Grid webhook, or the admin endpoint. */
@@ -276,7 +278,15 @@ class LocalFunctionsHost implements RunningFunctionsHost {
     const trigger = String(fn.registration.metadata.bindings[fn.triggerName]?.type);
     if (isHttp(fn)) {
       const route = fn.route!.template;
-      return { name: fn.name, trigger, route, ...(fn.methods ? { methods: fn.methods } : {}), url: `${this.url}${API_PREFIX}/${route.replace(/^\/+/, '')}` };
+      const authLevel = fn.registration.metadata.bindings[fn.triggerName]?.['authLevel'];
+      return {
+        name: fn.name,
+        trigger,
+        route,
+        ...(fn.methods ? { methods: fn.methods } : {}),
+        ...(typeof authLevel === 'string' ? { authLevel } : {}),
+        url: `${this.url}${API_PREFIX}/${route.replace(/^\/+/, '')}`,
+      };
     }
     if (fn.triggerType === 'eventgridtrigger') {
       return { name: fn.name, trigger, url: `${this.url}${EVENT_GRID_PATH}?functionName=${encodeURIComponent(fn.name)}` };

@@ -25,7 +25,7 @@ describe('local functions host: HTTP functions', () => {
 
     // Assert
     expect(host.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(byName.get('putItem')).toEqual({ name: 'putItem', trigger: 'httpTrigger', route: 'items/{id}', methods: ['PUT'], url: `${host.url}/api/items/{id}` });
+    expect(byName.get('putItem')).toEqual({ name: 'putItem', trigger: 'httpTrigger', route: 'items/{id}', methods: ['PUT'], authLevel: 'function', url: `${host.url}/api/items/{id}` });
     expect(byName.get('health')).toMatchObject({ route: 'health', methods: ['GET'] });
     expect(byName.get('optionalEcho')?.methods).toEqual(['GET', 'POST']);
   });
