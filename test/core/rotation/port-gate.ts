@@ -1,7 +1,7 @@
 /**
- * Holds one process mid-rotation: the Nth port call it makes (before that call takes
- * effect, or after it took effect but before the caller learns of it) waits until the
- * test releases it, so other triggers can arrive at exactly that step.
+ * Holds one process mid-rotation: the Nth port call it makes, or its first call of a
+ * named port method (before that call takes effect, or after it took effect but before
+ * the caller learns of it), waits until the test releases it, so other triggers can arrive at exactly that step.
  * A CrashInjector that never crashes, so processOver() composes it like any other.
  */
 import { CrashInjector, type CrashMoment } from '../../support/fakes/crash-injector.js';
@@ -9,7 +9,8 @@ import { CrashInjector, type CrashMoment } from '../../support/fakes/crash-injec
 export class PortGate extends CrashInjector {
   /** Port calls made so far; with no hold, a count of what one rotation costs. */
   portCalls = 0;
-  readonly #holdAt: number | undefined;
+  readonly #holdAt: number | string | undefined;
+  #held = false;
   readonly #moment: CrashMoment;
   #reached!: () => void;
   #release!: () => void;
@@ -17,7 +18,7 @@ export class PortGate extends CrashInjector {
   readonly reached: Promise<void>;
   readonly #released: Promise<void>;
 
-  constructor(holdAt: number | undefined, moment: CrashMoment = 'before') {
+  constructor(holdAt: number | string | undefined, moment: CrashMoment = 'before') {
     super(undefined);
     this.#holdAt = holdAt;
     this.#moment = moment;
@@ -37,7 +38,9 @@ export class PortGate extends CrashInjector {
         return (...args: unknown[]) => {
           const invoke = () => (member as (...a: unknown[]) => unknown).apply(object, args);
           const index = this.portCalls++;
-          if (index !== this.#holdAt) return invoke();
+          const hold = !this.#held && (index === this.#holdAt || property === this.#holdAt);
+          if (!hold) return invoke();
+          this.#held = true;
           if (this.#moment === 'before') {
             return (async () => {
               this.#reached();
