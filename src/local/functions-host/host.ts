@@ -17,6 +17,7 @@ import { createConsoleLogger } from './console-logger.js';
 import { addSystemLogSink, currentProgrammingModel, loadFunctionModules, type FunctionRegistration, type HookRegistration } from './core-module.js';
 import type { ProgrammingModel, RpcBindingInfo, RpcHttpCookie, RpcHttpData, RpcLogCategory, RpcLogLevel, RpcTypedData } from './core-types.js';
 import { InvocationFailedError, runInvocation, type InvocationInput, type InvocationOutcome } from './invoker.js';
+import { MAX_EVENT_NESTING, jsonNestingDepth } from './json-depth.js';
 import { parseNcrontab, type NcrontabSchedule } from './ncrontab.js';
 import { comparePrecedence, compileRoute, type CompiledRoute } from './routes.js';
 import { TimerScheduler, timerInfo, type TimerJob } from './timers.js';
@@ -452,15 +453,22 @@ class LocalFunctionsHost implements RunningFunctionsHost {
       return;
     }
     if (req.method !== 'POST') return sendJson(res, 405, { error: 'Event Grid delivers with POST' }, { allow: 'POST, OPTIONS' });
+    const refuse = (reason: string): void => {
+      // A 400 tells Event Grid not to retry; the reason goes to the log, where whoever sent it can look.
+      this.#logger.warn(`Event Grid delivery refused: ${reason}`, { functionName: fn.name });
+      sendJson(res, 400, { error: reason });
+    };
+    const text = (await readBody(req)).toString('utf8');
+    // Events that nest as real ones do (the array, the event, its data, a value or two) pass; the outer array is the one extra level.
+    if (jsonNestingDepth(text) > MAX_EVENT_NESTING + 1) return refuse(`the body is nested deeper than ${MAX_EVENT_NESTING} levels`);
     let parsed: unknown;
     try {
-      parsed = JSON.parse((await readBody(req)).toString('utf8'));
-    } catch (error) {
-      if (error instanceof PayloadTooLargeError) throw error;
-      return sendJson(res, 400, { error: 'the body is not JSON' });
+      parsed = JSON.parse(text);
+    } catch {
+      return refuse('the body is not JSON');
     }
     const events = (Array.isArray(parsed) ? parsed : [parsed]) as unknown[];
-    if (events.some((e) => typeof e !== 'object' || e === null)) return sendJson(res, 400, { error: 'events must be JSON objects' });
+    if (events.some((e) => typeof e !== 'object' || e === null || Array.isArray(e))) return refuse('events must be JSON objects');
     const records = events as Record<string, unknown>[];
     const kind = req.headers['aeg-event-type'];
     if (kind === 'SubscriptionValidation') {
@@ -480,7 +488,9 @@ class LocalFunctionsHost implements RunningFunctionsHost {
     for (const event of records) {
       try {
         await this.#invoke(fn, { inputData: [{ name: fn.triggerName, data: { json: JSON.stringify(event) } }] });
-      } catch {
+      } catch (error) {
+        // #invoke logs the handler's own failures; anything before it (handing the event over) is logged here.
+        if (!(error instanceof InvocationFailedError)) this.#logger.error(`Event Grid event could not be handed to '${fn.name}': ${errorMessage(error)}`, { functionName: fn.name });
         failed++;
       }
     }
