@@ -10,13 +10,15 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { format } from 'node:util';
+import { format, parseArgs } from 'node:util';
 import type { Logger } from '../core/logger.js';
 import { startAzurite, type RunningAzurite } from './azurite.js';
 import { createConsoleLogger, findFunctionModules, startFunctionsHost, type RunningFunctionsHost } from './functions-host/index.js';
 import { EmulatorAdminClient, startKeyVaultEmulator } from './keyvault-emulator/index.js';
 
 const AZURITE_DEFAULT_PORTS = { blob: 10000, queue: 10001, table: 10002 };
+const DEFAULT_API_PORT = 7071;
+const DEFAULT_EMULATOR_PORT = 8443;
 const DEFAULT_SCAN_SCHEDULE = '0 */5 * * * *';
 /** Identity-based storage settings would send the local app to a real storage account. */
 const AZURE_ONLY_SETTINGS = ['AzureWebJobsStorage__tableServiceUri', 'AzureWebJobsStorage__queueServiceUri', 'AZURE_CLIENT_ID'];
@@ -77,6 +79,33 @@ async function azuritePorts(choice: 'default' | 'free', host: string, logger: Lo
   if (free.every(Boolean)) return AZURITE_DEFAULT_PORTS;
   logger.warn('Azurite ports 10000-10002 are taken; using free ports (UseDevelopmentStorage=true will not reach this Azurite)');
   return undefined;
+}
+
+/** A start-up failure whose message says what to do; `npm start` prints it without a stack. */
+export class LocalStartError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'LocalStartError';
+  }
+}
+
+function isAddressInUse(error: unknown): boolean {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'EADDRINUSE') return true;
+  }
+  return false;
+}
+
+/** Rethrows a taken port as the port, what wanted it, and the flag that picks another. */
+function explainTakenPort(what: string, port: number, flag: string): (error: unknown) => never {
+  return (error) => {
+    if (!isAddressInUse(error)) throw error;
+    const another = port === 0 ? '<port>' : String(port + 1);
+    throw new LocalStartError(
+      `port ${port} is in use, so ${what} cannot listen on it (another npm start or npm run emulator?). Stop what holds it, or choose another port: npm start -- ${flag} ${another} (0 picks a free one)`,
+      { cause: error },
+    );
+  };
 }
 
 /** Sets variables and remembers what was there, so an in-process caller gets its environment back. */
@@ -155,7 +184,8 @@ export async function startLocalApp(options: StartLocalAppOptions = {}): Promise
     const azurite: RunningAzurite = await startAzurite({ host, ...(ports ? { ports } : {}) });
     stops.push(() => azurite.stop());
 
-    const emulator = await startKeyVaultEmulator({ port: options.emulatorPort ?? 8443 });
+    const emulatorPort = options.emulatorPort ?? DEFAULT_EMULATOR_PORT;
+    const emulator = await startKeyVaultEmulator({ port: emulatorPort }).catch(explainTakenPort('the Key Vault emulator', emulatorPort, '--emulator-port'));
     stops.push(() => emulator.stop());
 
     // The app reads its settings from process.env, as it does in Azure; set them before its modules load.
@@ -169,14 +199,15 @@ export async function startLocalApp(options: StartLocalAppOptions = {}): Promise
     env.set('ROTATION_SCAN_SCHEDULE', process.env['ROTATION_SCAN_SCHEDULE'] || DEFAULT_SCAN_SCHEDULE);
     env.set('GOVERNED_VAULT_URLS', process.env['GOVERNED_VAULT_URLS'] || emulator.vaults.map((v) => new URL(v.url).origin).join(','));
 
+    const apiPort = options.apiPort ?? DEFAULT_API_PORT;
     const functionsHost = await startFunctionsHost({
       modules: options.modules ?? (await findFunctionModules(appDirectory)),
-      port: options.apiPort ?? 7071,
+      port: apiPort,
       host,
       runTimers: options.runTimers ?? true,
       appDirectory,
       logger,
-    });
+    }).catch(explainTakenPort('the functions host (the API)', apiPort, '--api-port'));
     stops.push(() => functionsHost.stop());
 
     const onKeyVaultEvent = functionsHost.functions.find((f) => f.name === 'onKeyVaultEvent' && f.trigger === 'eventGridTrigger');
@@ -230,7 +261,55 @@ export function localAppGuide(summary: LocalAppSummary, policyIds: readonly stri
   ].join('\n');
 }
 
-export async function main(): Promise<void> {
+const USAGE = `Usage: npm start -- [options]
+  --api-port N        the functions host's port, the API's (default ${DEFAULT_API_PORT}; 0 picks a free port)
+  --emulator-port N   the Key Vault emulator's port, which vault URLs carry (default ${DEFAULT_EMULATOR_PORT}; 0 picks a free port)
+  --help              this text`;
+
+export class StartUsageError extends Error {
+  constructor(message: string) {
+    super(`${message}\n${USAGE}`);
+    this.name = 'StartUsageError';
+  }
+}
+
+export function parseStartArguments(argv: readonly string[]): Pick<StartLocalAppOptions, 'apiPort' | 'emulatorPort'> & { help: boolean } {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: { 'api-port': { type: 'string' }, 'emulator-port': { type: 'string' }, help: { type: 'boolean' } },
+    }));
+  } catch (error) {
+    throw new StartUsageError(error instanceof Error ? error.message : String(error));
+  }
+  const port = (flag: 'api-port' | 'emulator-port'): number | undefined => {
+    const raw = values[flag];
+    if (raw === undefined) return undefined;
+    const parsed = Number(raw);
+    if (!/^\d+$/.test(raw) || parsed > 65535) throw new StartUsageError(`--${flag} must be a whole number from 0 to 65535, not '${raw}'`);
+    return parsed;
+  };
+  const apiPort = port('api-port');
+  const emulatorPort = port('emulator-port');
+  return { help: values.help === true, ...(apiPort !== undefined ? { apiPort } : {}), ...(emulatorPort !== undefined ? { emulatorPort } : {}) };
+}
+
+/** What `npm start` prints when it cannot start: a failure it explains, alone; anything else with its stack. */
+export function startFailureMessage(error: unknown): string {
+  if (error instanceof LocalStartError || error instanceof StartUsageError) return `npm start failed: ${error.message}`;
+  return `npm start failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+}
+
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  const { help, ...ports } = parseStartArguments(argv);
+  if (help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+
   // stdout carries the JSON line and the guide; the app's console logging goes to stderr with the host's.
   const toStderr = (...args: unknown[]): void => void process.stderr.write(`${format(...args)}\n`);
   console.log = toStderr;
@@ -238,7 +317,7 @@ export async function main(): Promise<void> {
   console.debug = toStderr;
 
   const logger = createConsoleLogger();
-  const app = await startLocalApp({ logger });
+  const app = await startLocalApp({ logger, ...ports });
   process.stdout.write(`${JSON.stringify(app.summary)}\n`);
   process.stdout.write(localAppGuide(app.summary, app.loadedExamples));
 
@@ -264,7 +343,7 @@ export async function main(): Promise<void> {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().catch((error: unknown) => {
-    process.stderr.write(`npm start failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
+    process.stderr.write(`${startFailureMessage(error)}\n`);
+    process.exit(error instanceof StartUsageError ? 2 : 1);
   });
 }
