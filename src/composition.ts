@@ -61,6 +61,8 @@ export function composeServices(config: AppConfig, options: CompositionOptions =
     logger,
     leaseDurationInMs: config.leaseDurationInMs,
     maxAttempts: config.maxAttempts,
+    minRotationIntervalInMs: config.minRotationIntervalInMs,
+    idempotency: config.idempotency,
   });
   let tablesReady: Promise<void> | undefined;
   return {
@@ -97,6 +99,19 @@ export function composeServices(config: AppConfig, options: CompositionOptions =
 
 let appConfigInstance: AppConfig | undefined;
 let appServicesInstance: AppServices | undefined;
+let localClock: Clock | undefined;
+
+/**
+ * `npm start` runs the app in the Key Vault emulator's process and hands it the emulator's
+ * clock, so when the emulator's clock is advanced, new versions' expiry and the schedule move
+ * with it. Never called in Azure; undefined goes back to the system clock.
+ */
+export function useLocalClock(clock: Clock | undefined): void {
+  localClock = clock;
+}
+
+/** Read at every call, so the functions' services follow useLocalClock whenever it is called. */
+const appClock: Clock = { now: () => (localClock ?? systemClock).now() };
 
 /** Settings from the environment, read once; a bad setting fails the worker at start-up. */
 export function appConfig(): AppConfig {
@@ -105,6 +120,6 @@ export function appConfig(): AppConfig {
 }
 
 export function appServices(): AppServices {
-  appServicesInstance ??= composeServices(appConfig());
+  appServicesInstance ??= composeServices(appConfig(), { clock: appClock });
   return appServicesInstance;
 }

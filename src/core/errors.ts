@@ -89,3 +89,13 @@ export function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return 'unknown error';
 }
+
+/** An idempotency key came back with a different request than the one it was first used for. */
+export class IdempotencyKeyReusedError extends DomainError {
+  readonly code = 'IdempotencyKeyReused';
+  readonly retryable = false;
+
+  constructor(readonly key: string) {
+    super(`this Idempotency-Key was already used for a different request; use a new key for a new request`);
+  }
+}

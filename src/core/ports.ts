@@ -92,8 +92,24 @@ export interface RotationTrigger {
   reason: string;
   /** For events: the version the event is about; a stale event changes nothing. */
   eventVersion?: string;
+  /** For events: what the event claims, checked against the version's own expiry before anything rotates. */
+  eventClaim?: 'near-expiry' | 'expired';
   /** Deduplication key: the Idempotency-Key header or the event id. */
   idempotencyKey?: string;
+  /** A digest of the request the key came with: the same key with another request is refused. */
+  idempotencyFingerprint?: string;
+}
+
+/** What one idempotency key produced, so a repeat replays it instead of rotating again. */
+export interface RememberedTrigger {
+  key: string;
+  fingerprint?: string;
+  at: Date;
+  rotationId: string;
+  /** Filled in when the rotation ends; absent while it runs. */
+  result?: 'succeeded' | 'failed' | 'abandoned';
+  previousVersion?: string;
+  newVersion?: string;
 }
 
 /** Steps of one rotation, in order. Persisted after each one. */
@@ -104,6 +120,11 @@ export interface ActiveRotation {
   rotationId: string;
   step: RotationStep;
   trigger: RotationTrigger;
+  /**
+   * The secret this rotation claimed, fixed at claim. A policy replaced mid-rotation
+   * never moves it: a resumed rotation finishes (or abandons) what it started here.
+   */
+  target: SecretRef;
   startedAt: Date;
   /** Another instance may take the rotation over after this instant. */
   leaseExpiresAt: Date;
@@ -129,10 +150,10 @@ export interface PolicyState {
   nextDueAt?: Date;
   active?: ActiveRotation;
   /**
-   * Keys of the last triggers handled (HTTP Idempotency-Key, Event Grid event id), newest
-   * last, bounded; a repeated key replays the earlier outcome instead of rotating again.
+   * The last idempotency keys handled (HTTP Idempotency-Key, Event Grid event id) with what
+   * each produced, newest last, bounded in count and age; a repeat replays its own outcome.
    */
-  recentTriggerKeys?: string[];
+  recentTriggers?: RememberedTrigger[];
 }
 
 export interface VersionedPolicyState {
@@ -168,10 +189,13 @@ export interface ScheduleIndex {
 export type AuditAction =
   | 'rotation.succeeded'
   | 'rotation.failed'
+  | 'rotation.resumed'
+  | 'rotation.abandoned'
   | 'rotation.skipped'
   | 'rotation.dry-run'
   | 'secret.out-of-band-change'
   | 'secret.unmanaged-event'
+  | 'secret.implausible-event'
   | 'secret.static-expiry-check'
   | 'policy.created'
   | 'policy.replaced'
@@ -192,10 +216,14 @@ export interface AuditRecord {
   previousVersion?: string;
   newVersion?: string;
   error?: string;
+  /** For policy.replaced: the dotted paths of the fields that changed; never their values. */
+  changedFields?: string[];
 }
 
 export interface AuditLog {
   append(record: AuditRecord): Promise<void>;
-  /** Newest first. */
+  /** Newest first. Outlives the policy: a deleted policy's history stays readable. */
   listForPolicy(policyId: string, options?: PageOptions): Promise<Page<AuditRecord>>;
+  /** Records about a vault that concern no policy (events on unmanaged secrets), newest first. */
+  listForVault(vaultName: string, options?: PageOptions): Promise<Page<AuditRecord>>;
 }

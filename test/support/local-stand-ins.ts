@@ -13,6 +13,8 @@ export function localConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     governedVaultUrls: [],
     leaseDurationInMs: 300_000,
     maxAttempts: 5,
+    minRotationIntervalInMs: 3_600_000,
+    idempotency: { keysKept: 50, retentionInMs: 86_400_000 },
     keyVaultEmulator: { caCertPath: emulator.caCertPath, address: emulator.host },
     ...overrides,
   };

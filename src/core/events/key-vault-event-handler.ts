@@ -18,6 +18,7 @@ export type EventHandlingOutcome =
   | { status: 'unmanaged'; eventId: string; reason: string }
   | { status: 'own-write'; eventId: string; reason: string }
   | { status: 'out-of-band-change'; eventId: string; reason: string }
+  | { status: 'implausible'; eventId: string; reason: string }
   | { status: 'rotation'; eventId: string; outcome: RotationOutcome };
 
 export interface KeyVaultEventHandlerDependencies {
@@ -54,6 +55,13 @@ export class KeyVaultEventHandler {
 
     if (event.type === 'Microsoft.KeyVault.SecretNewVersionCreated') {
       const version = await this.#deps.secrets.getVersion({ vaultUrl: policy.vaultUrl, secretName: policy.secretName }, event.version);
+      if (!version) {
+        // Raising an out-of-band alarm on an event Key Vault cannot back up would let anyone who can post events cry wolf.
+        const reason = `implausible event: version '${event.version}' of '${event.secretName}' does not exist in Key Vault`;
+        await this.#record(event, 'secret.implausible-event', reason, policy.id);
+        this.#deps.logger.warn('event.implausible', { ...eventFields(event), policyId: policy.id });
+        return { status: 'implausible', eventId: event.id, reason };
+      }
       const ours = version?.tags[MANAGED_TAGS.managedBy] === MANAGED_BY_VALUE && version.tags[MANAGED_TAGS.policyId] === policy.id;
       if (ours) return { status: 'own-write', eventId: event.id, reason: `version '${event.version}' was written by rotation '${version.tags[MANAGED_TAGS.rotationId]}'` };
       const reason = `version '${event.version}' of '${event.secretName}' was written outside this app; policy '${policy.id}' governs it`;
@@ -62,11 +70,13 @@ export class KeyVaultEventHandler {
       return { status: 'out-of-band-change', eventId: event.id, reason };
     }
 
+    // Only SecretNearExpiry and SecretExpired get here (parseKeyVaultEvent ignores other types).
     const outcome = await this.#deps.engine.rotate(policy.id, {
       kind: 'event',
       actor: `eventgrid:${event.id}`,
       reason: `${event.type.replace('Microsoft.KeyVault.', '')} for version '${event.version}'`,
       eventVersion: event.version,
+      eventClaim: event.type === 'Microsoft.KeyVault.SecretExpired' ? 'expired' : 'near-expiry',
       idempotencyKey: `event:${event.id}`,
     });
     return { status: 'rotation', eventId: event.id, outcome };

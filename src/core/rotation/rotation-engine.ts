@@ -19,15 +19,19 @@ import {
   RotationInProgressError,
   describeError,
 } from '../errors.js';
+import { checkEventClaim } from './event-claims.js';
+import { remember, rememberedFor, settle, type IdempotencyRetention } from './idempotency.js';
 import { defaultContentType, generateSecretValue } from '../generators/index.js';
 import type { Logger } from '../logger.js';
 import { MANAGED_BY_VALUE, MANAGED_TAGS, type RotationPolicy } from '../policy/policy.js';
 import { expiryFor, isDue, nextDueAt } from '../policy/schedule.js';
 import type {
   ActiveRotation,
+  DueEntry,
   AuditLog,
   AuditRecord,
   PolicyRepository,
+  RememberedTrigger,
   PolicyState,
   PolicyStateStore,
   RotationTrigger,
@@ -47,12 +51,17 @@ export interface RotationEngineDependencies {
   schedule: ScheduleIndex;
   audit: AuditLog;
   secrets: SecretStore;
+  /** Key Vault for dry runs: a short retry budget, so a throttled vault answers a plan quickly. Defaults to `secrets`. */
+  planSecrets?: SecretStore;
   clock: Clock;
   newId: () => string;
   logger: Logger;
   leaseDurationInMs: number;
   /** Consecutive failed attempts before a policy is parked for an admin. */
   maxAttempts: number;
+  /** No trigger but an explicit HTTP call starts a rotation within this long of the last one. */
+  minRotationIntervalInMs: number;
+  idempotency: IdempotencyRetention;
   generate?: (generator: RotationPolicy['generator']) => SecretValue;
 }
 
@@ -71,11 +80,13 @@ interface LoadedState {
   etag: string | undefined;
 }
 
-const RECENT_TRIGGER_KEYS_KEPT = 20;
-
 interface Decision {
   rotate: boolean;
   reason: string;
+  /** The trigger claimed something Key Vault contradicts: recorded, never acted on. */
+  implausible?: boolean;
+  /** For a timer that must wait: the earliest instant to look again. */
+  notBefore?: Date;
 }
 
 export class RotationEngine {
@@ -99,15 +110,15 @@ export class RotationEngine {
     const { state } = loaded;
     const now = this.#deps.clock.now();
 
+    // A repeated key replays what its own rotation produced; the rotation it started, if still running, is handled below.
+    const remembered = rememberedFor(state, trigger, now, this.#deps.idempotency);
+    if (remembered && remembered.rotationId !== state.active?.rotationId) return this.#replay(policyId, remembered);
+
     // A half-done rotation comes first: whatever the trigger, it is finished before anything else.
     if (state.active) {
       if (state.active.leaseExpiresAt > now) return this.#inProgress(policyId, state.active, trigger);
       if (this.#budgetSpent(state) && trigger.kind !== 'http') return this.#parked(state);
       return this.#resume(policy, loaded, trigger);
-    }
-
-    if (trigger.idempotencyKey && state.recentTriggerKeys?.includes(trigger.idempotencyKey)) {
-      return this.#replay(state, `trigger '${trigger.idempotencyKey}' was already handled`);
     }
 
     if (!policy.enabled) {
@@ -116,11 +127,12 @@ export class RotationEngine {
     }
     if (this.#budgetSpent(state) && trigger.kind !== 'http') return this.#parked(state);
 
-    const ref = secretRef(policy);
-    const latest = await this.#deps.secrets.getLatest(ref);
-    const decision = this.#decide(policy, trigger, latest, now);
+    const target = secretRef(policy);
+    const latest = await this.#deps.secrets.getLatest(target);
+    const decision = this.#decide(policy, state, trigger, latest, now);
     if (!decision.rotate) {
-      if (trigger.kind === 'timer') await this.#reschedule(policy, loaded, latest);
+      if (decision.implausible) await this.#recordImplausibleEvent(policy, trigger, decision.reason, now);
+      if (trigger.kind === 'timer') await this.#reschedule(policy, loaded, latest, decision.notBefore ? { notBefore: decision.notBefore } : {});
       return { policyId, status: 'skipped', reason: decision.reason };
     }
     if (policy.generator.kind === 'static') return this.#checkStaticSecret(policy, loaded, trigger, latest);
@@ -129,6 +141,7 @@ export class RotationEngine {
       rotationId: this.#deps.newId(),
       step: 'claimed',
       trigger,
+      target,
       startedAt: now,
       leaseExpiresAt: new Date(now.getTime() + this.#deps.leaseDurationInMs),
       ...(latest ? { previousVersion: latest.version } : {}),
@@ -147,19 +160,38 @@ export class RotationEngine {
    * undefined when another trigger won; its stray schedule entry is repaired by the scan.
    */
   async #claim(loaded: LoadedState, active: ActiveRotation, trigger: RotationTrigger): Promise<LoadedState | undefined> {
-    await this.#deps.schedule.add({ policyId: loaded.state.policyId, dueAt: active.leaseExpiresAt });
-    let claimed: LoadedState;
+    const policyId = loaded.state.policyId;
+    const entry = { policyId, dueAt: active.leaseExpiresAt };
+    await this.#deps.schedule.add(entry);
+    const recentTriggers = remember(loaded.state, trigger, active.rotationId, this.#deps.clock.now(), this.#deps.idempotency);
+    const claimed = await this.#saveUnlessRaced({ ...loaded.state, active, nextDueAt: active.leaseExpiresAt, ...(recentTriggers ? { recentTriggers } : {}) }, loaded.etag);
+    if (!claimed) {
+      await this.#withdrawEntry(entry);
+      return undefined;
+    }
+    await this.#removeDueEntry(policyId, loaded.state.nextDueAt, active.leaseExpiresAt);
+    return claimed;
+  }
+
+  /**
+   * A trigger that lost the race takes back the schedule entry it wrote first, so that
+   * a storm of triggers leaves the index as one winner would. The entry stays only if
+   * the winner's state points at the very same instant. Were this process to die before
+   * withdrawing, the scan would find the entry stale and remove it.
+   */
+  async #withdrawEntry(entry: DueEntry): Promise<void> {
+    const winner = await this.#deps.states.get(entry.policyId);
+    if (winner?.state.nextDueAt?.getTime() === entry.dueAt.getTime()) return;
+    await this.#removeDueEntry(entry.policyId, entry.dueAt, undefined);
+  }
+
+  async #saveUnlessRaced(state: PolicyState, etag: string | undefined): Promise<LoadedState | undefined> {
     try {
-      claimed = await this.#save(
-        { ...loaded.state, active, nextDueAt: active.leaseExpiresAt, recentTriggerKeys: remember(loaded.state, trigger) },
-        loaded.etag,
-      );
+      return await this.#save(state, etag);
     } catch (error) {
       if (error instanceof ConcurrencyConflictError) return undefined;
       throw error;
     }
-    await this.#removeDueEntry(loaded.state.policyId, loaded.state.nextDueAt, active.leaseExpiresAt);
-    return claimed;
   }
 
   /** What rotate() would do now, for a dry run. Reads Key Vault once; writes nothing. */
@@ -167,7 +199,7 @@ export class RotationEngine {
     const policy = await this.#loadPolicy(policyId);
     const { state } = await this.#loadState(policyId);
     const now = this.#deps.clock.now();
-    const latest = await this.#deps.secrets.getLatest(secretRef(policy));
+    const latest = await (this.#deps.planSecrets ?? this.#deps.secrets).getLatest(secretRef(policy));
     const base = {
       policyId,
       trigger: trigger.kind,
@@ -192,7 +224,7 @@ export class RotationEngine {
       };
     }
     if (!policy.enabled) return { ...base, wouldRotate: false, reason: 'policy is disabled', keyVaultOperations: noWrite };
-    const decision = this.#decide(policy, trigger, latest, now);
+    const decision = this.#decide(policy, state, trigger, latest, now);
     if (!decision.rotate || policy.generator.kind === 'static') {
       const reason = policy.generator.kind === 'static' ? `static secret: would only check expiry (${decision.reason})` : decision.reason;
       return { ...base, wouldRotate: false, reason, keyVaultOperations: noWrite };
@@ -206,21 +238,26 @@ export class RotationEngine {
     };
   }
 
-  #decide(policy: RotationPolicy, trigger: RotationTrigger, latest: SecretVersionInfo | undefined, now: Date): Decision {
-    switch (trigger.kind) {
-      case 'http':
-        return { rotate: true, reason: trigger.reason };
-      case 'event':
-        if (!latest) return { rotate: false, reason: 'the secret no longer exists' };
-        if (trigger.eventVersion !== latest.version) {
-          return { rotate: false, reason: `stale event: version '${trigger.eventVersion}' is no longer the current version` };
-        }
-        return { rotate: true, reason: trigger.reason };
-      case 'timer': {
-        const due = isDue(policy, latest, now);
-        return { rotate: due.due, reason: due.reason };
-      }
+  #decide(policy: RotationPolicy, state: PolicyState, trigger: RotationTrigger, latest: SecretVersionInfo | undefined, now: Date): Decision {
+    if (trigger.kind === 'http') return { rotate: true, reason: trigger.reason };
+    // Whatever events say and however the clocks disagree, a secret rotates at most once per interval unless an admin asks.
+    const earliest = state.lastRotatedAt ? new Date(state.lastRotatedAt.getTime() + this.#deps.minRotationIntervalInMs) : undefined;
+    if (earliest && now < earliest) {
+      return { rotate: false, reason: `rotated at ${state.lastRotatedAt!.toISOString()}; no ${trigger.kind} rotates it again before ${earliest.toISOString()}`, notBefore: earliest };
     }
+    if (trigger.kind === 'timer') {
+      const due = isDue(policy, latest, now);
+      return { rotate: due.due, reason: due.reason };
+    }
+    if (!latest) return { rotate: false, reason: 'the secret no longer exists' };
+    if (trigger.eventVersion !== latest.version) {
+      return { rotate: false, reason: `stale event: version '${trigger.eventVersion}' is no longer the current version` };
+    }
+    if (trigger.eventClaim) {
+      const check = checkEventClaim(trigger.eventClaim, latest, now);
+      if (!check.plausible) return { rotate: false, reason: `implausible event: ${check.why}`, implausible: true };
+    }
+    return { rotate: true, reason: trigger.reason };
   }
 
   async #resume(policy: RotationPolicy, loaded: LoadedState, trigger: RotationTrigger): Promise<RotationOutcome> {
@@ -234,18 +271,29 @@ export class RotationEngine {
     const claimed = await this.#claim(loaded, active, trigger);
     if (!claimed) return this.#lostClaim(policy.id, trigger);
     this.#deps.logger.warn('rotation.resumed', { ...logFields(policy, active), step: active.step, resumedBy: trigger.kind });
+    // The rotation keeps its first caller's reason; each trigger that takes it over is on the record too.
+    await this.#appendOnce({
+      id: `${active.rotationId}.resumed.${active.attempt}`,
+      at: now,
+      action: 'rotation.resumed',
+      ...this.#auditSubject(policy, active),
+      rotationId: active.rotationId,
+      trigger: trigger.kind,
+      actor: trigger.actor,
+      reason: `resumed at step '${active.step}' (attempt ${active.attempt}): ${trigger.reason}`,
+    });
     return this.#drive(policy, claimed, true);
   }
 
   async #drive(policy: RotationPolicy, claimed: LoadedState, resumed: boolean): Promise<RotationOutcome> {
     let current = claimed;
-    const ref = secretRef(policy);
     try {
       for (;;) {
         const active = current.state.active!;
         switch (active.step) {
           case 'claimed': {
-            const written = await this.#writeOnce(policy, ref, active, resumed);
+            const written = await this.#writeOnce(policy, active, resumed);
+            if (!written) return await this.#abandon(policy, current);
             current = await this.#save(
               {
                 ...current.state,
@@ -278,20 +326,41 @@ export class RotationEngine {
     }
   }
 
-  /** Writes the new version unless a previous attempt of this rotation already did. */
-  async #writeOnce(policy: RotationPolicy, ref: SecretRef, active: ActiveRotation, resumed: boolean): Promise<SecretVersionInfo> {
+  /**
+   * Writes the new version to the rotation's own target unless a previous attempt of
+   * this rotation already did. Undefined when the policy has since moved to another
+   * secret and nothing was written: the rotation then has nothing to finish.
+   */
+  async #writeOnce(policy: RotationPolicy, active: ActiveRotation, resumed: boolean): Promise<SecretVersionInfo | undefined> {
     if (resumed) {
-      const earlier = await this.#deps.secrets.findVersionByTag(ref, MANAGED_TAGS.rotationId, active.rotationId);
+      const earlier = await this.#deps.secrets.findVersionByTag(active.target, MANAGED_TAGS.rotationId, active.rotationId);
       if (earlier) return earlier;
     }
+    if (!sameSecret(active.target, secretRef(policy))) return undefined;
     const now = this.#deps.clock.now();
     const value = this.#generate(policy.generator);
     const contentType = contentTypeOf(policy);
-    return this.#deps.secrets.write(ref, value, {
+    return this.#deps.secrets.write(active.target, value, {
       expiresOn: expiryFor(policy, now),
       ...(contentType ? { contentType } : {}),
       tags: this.#tagsFor(policy, active.rotationId),
     });
+  }
+
+  /** A rotation whose policy moved to another secret before anything was written ends here, having changed nothing. */
+  async #abandon(policy: RotationPolicy, current: LoadedState): Promise<RotationOutcome> {
+    const active = current.state.active!;
+    const now = this.#deps.clock.now();
+    const reason = `policy '${policy.id}' now targets '${policy.secretName}' in ${policy.vaultUrl}; nothing had been written to '${active.target.secretName}', so the rotation ends with nothing changed`;
+    await this.#appendOnce({ ...this.#rotationRecord(policy, active, now, 'rotation.abandoned', `${active.rotationId}.abandoned`), reason });
+    await this.#deps.schedule.add({ policyId: policy.id, dueAt: now });
+    const previousDue = current.state.nextDueAt;
+    const { active: _abandoned, currentVersion: _a, currentVersionCreatedOn: _b, currentVersionExpiresOn: _c, ...rest } = current.state;
+    const recentTriggers = settle(current.state.recentTriggers, active.rotationId, 'abandoned', {});
+    await this.#save({ ...rest, nextDueAt: now, ...(recentTriggers ? { recentTriggers } : {}) }, current.etag);
+    await this.#removeDueEntry(policy.id, previousDue, now);
+    this.#deps.logger.warn('rotation.abandoned', { ...logFields(policy, active), reason });
+    return { policyId: policy.id, status: 'skipped', reason, rotationId: active.rotationId };
   }
 
   #tagsFor(policy: RotationPolicy, rotationId: string): Record<string, string> {
@@ -307,24 +376,37 @@ export class RotationEngine {
     const active = current.state.active!;
     const now = this.#deps.clock.now();
     const createdOn = active.newVersionCreatedOn ?? active.startedAt;
-    const nextDue = nextDueAt(policy, { createdOn, ...(active.newVersionExpiresOn ? { expiresOn: active.newVersionExpiresOn } : {}) });
+    // The policy as it is now: a replace that slipped in while this rotation ran may have moved it to another secret.
+    const live = (await this.#deps.policies.get(policy.id))?.policy;
+    const stillTargeted = live !== undefined && sameSecret(active.target, secretRef(live));
+    const nextDue = stillTargeted
+      ? nextDueAt(live, { createdOn, ...(active.newVersionExpiresOn ? { expiresOn: active.newVersionExpiresOn } : {}) })
+      : now;
 
     // Audit before the state: a crash in between replays the append, which the audit log refuses as a duplicate.
     await this.#appendOnce(this.#rotationRecord(policy, active, now, 'rotation.succeeded', `${active.rotationId}.succeeded`));
     await this.#deps.schedule.add({ policyId: policy.id, dueAt: nextDue });
     const previousDue = current.state.nextDueAt;
-    const { active: _finished, lastError: _cleared, ...rest } = current.state;
+    const { active: _finished, lastError: _cleared, currentVersion: _v, currentVersionCreatedOn: _c, currentVersionExpiresOn: _e, ...rest } = current.state;
+    const versions = { ...(active.previousVersion ? { previousVersion: active.previousVersion } : {}), ...(active.newVersion ? { newVersion: active.newVersion } : {}) };
+    const recentTriggers = settle(current.state.recentTriggers, active.rotationId, 'succeeded', versions);
     await this.#save(
       {
         ...rest,
-        ...(active.newVersion ? { currentVersion: active.newVersion } : {}),
-        currentVersionCreatedOn: createdOn,
-        ...(active.newVersionExpiresOn ? { currentVersionExpiresOn: active.newVersionExpiresOn } : {}),
+        // What is current is only recorded for the secret the policy still names; otherwise the next scan reads the new one.
+        ...(stillTargeted
+          ? {
+              ...(active.newVersion ? { currentVersion: active.newVersion } : {}),
+              currentVersionCreatedOn: createdOn,
+              ...(active.newVersionExpiresOn ? { currentVersionExpiresOn: active.newVersionExpiresOn } : {}),
+            }
+          : {}),
         lastRotationId: active.rotationId,
         lastRotatedAt: now,
         lastResult: 'succeeded',
         consecutiveFailures: 0,
         nextDueAt: nextDue,
+        ...(recentTriggers ? { recentTriggers } : {}),
       },
       current.etag,
     );
@@ -334,14 +416,14 @@ export class RotationEngine {
       previousVersion: active.previousVersion,
       newVersion: active.newVersion,
       nextDueAt: nextDue.toISOString(),
+      ...(stillTargeted ? {} : { targetChanged: true }),
     });
     return {
       policyId: policy.id,
       status: 'succeeded',
       reason: active.trigger.reason,
       rotationId: active.rotationId,
-      ...(active.previousVersion ? { previousVersion: active.previousVersion } : {}),
-      ...(active.newVersion ? { newVersion: active.newVersion } : {}),
+      ...versions,
     };
   }
 
@@ -368,6 +450,7 @@ export class RotationEngine {
     if (retryAt) await this.#deps.schedule.add({ policyId: policy.id, dueAt: retryAt });
     const previousDue = current.state.nextDueAt;
     const { nextDueAt: _replaced, ...rest } = current.state;
+    const recentTriggers = settle(current.state.recentTriggers, active.rotationId, 'failed', active.previousVersion ? { previousVersion: active.previousVersion } : {});
     await this.#save(
       {
         ...rest,
@@ -376,6 +459,7 @@ export class RotationEngine {
         lastError: message,
         consecutiveFailures: attempts,
         ...(retryAt ? { nextDueAt: retryAt } : {}),
+        ...(recentTriggers ? { recentTriggers } : {}),
       },
       current.etag,
     );
@@ -414,7 +498,7 @@ export class RotationEngine {
       ...(latest ? { previousVersion: latest.version } : {}),
     });
     this.#deps.logger.warn('rotation.static-finding', { policyId: policy.id, vaultUrl: policy.vaultUrl, secretName: policy.secretName, finding });
-    await this.#reschedule(policy, loaded, latest, { lastResult: 'skipped', minimumDelayInMs: DAY_IN_MS });
+    await this.#reschedule(policy, loaded, latest, { lastResult: 'skipped', notBefore: new Date(now.getTime() + DAY_IN_MS) });
     return { policyId: policy.id, status: 'skipped', reason: finding };
   }
 
@@ -426,18 +510,16 @@ export class RotationEngine {
     policy: RotationPolicy,
     loaded: LoadedState,
     latest: SecretVersionInfo | undefined,
-    options: { lastResult?: PolicyState['lastResult']; minimumDelayInMs?: number } = {},
+    options: { lastResult?: PolicyState['lastResult']; notBefore?: Date } = {},
   ): Promise<void> {
     const now = this.#deps.clock.now();
-    let due = latest ? nextDueAt(policy, latest) : new Date(now.getTime() + (options.minimumDelayInMs ?? 0));
-    if (options.minimumDelayInMs !== undefined && due.getTime() < now.getTime() + options.minimumDelayInMs) {
-      due = new Date(now.getTime() + options.minimumDelayInMs);
-    }
+    let due = latest ? nextDueAt(policy, latest) : (options.notBefore ?? now);
+    if (options.notBefore && due < options.notBefore) due = options.notBefore;
     const previousDue = loaded.state.nextDueAt;
     if (previousDue?.getTime() === due.getTime() && loaded.state.currentVersion === latest?.version) return;
-    await this.#deps.schedule.add({ policyId: policy.id, dueAt: due });
-    try {
-      await this.#save(
+    const entry = { policyId: policy.id, dueAt: due };
+    await this.#deps.schedule.add(entry);
+    const saved = await this.#saveUnlessRaced(
         {
           ...loaded.state,
           ...(latest
@@ -452,10 +534,8 @@ export class RotationEngine {
         },
         loaded.etag,
       );
-    } catch (error) {
-      if (error instanceof ConcurrencyConflictError) return;
-      throw error;
-    }
+    // Losing this race is harmless: whoever won keeps the schedule, and our entry goes.
+    if (!saved) return this.#withdrawEntry(entry);
     await this.#removeDueEntry(policy.id, previousDue, due);
   }
 
@@ -486,14 +566,33 @@ export class RotationEngine {
     return { policyId, status: 'in-progress', reason: `rotation '${active.rotationId}' is in progress`, rotationId: active.rotationId };
   }
 
-  #replay(state: PolicyState, reason: string): RotationOutcome {
+  /** A repeated idempotency key: what its own rotation produced, not what happened since. */
+  #replay(policyId: string, remembered: RememberedTrigger): RotationOutcome {
+    const status = remembered.result === 'succeeded' || remembered.result === 'failed' ? remembered.result : 'skipped';
     return {
-      policyId: state.policyId,
-      status: 'skipped',
-      reason,
-      ...(state.lastRotationId ? { rotationId: state.lastRotationId } : {}),
-      ...(state.currentVersion ? { newVersion: state.currentVersion } : {}),
+      policyId,
+      status,
+      reason: `replay: this idempotency key was first handled at ${remembered.at.toISOString()} by rotation '${remembered.rotationId}'${remembered.result ? `, which ${remembered.result}` : ''}`,
+      replayed: true,
+      rotationId: remembered.rotationId,
+      ...(remembered.previousVersion ? { previousVersion: remembered.previousVersion } : {}),
+      ...(remembered.newVersion ? { newVersion: remembered.newVersion } : {}),
     };
+  }
+
+  /** An event Key Vault contradicts is kept on record (once per event id) and changes nothing else. */
+  async #recordImplausibleEvent(policy: RotationPolicy, trigger: RotationTrigger, reason: string, now: Date): Promise<void> {
+    this.#deps.logger.warn('event.implausible', { policyId: policy.id, vaultUrl: policy.vaultUrl, secretName: policy.secretName, actor: trigger.actor, reason });
+    await this.#appendOnce({
+      id: `implausible.${trigger.idempotencyKey ?? this.#deps.newId()}`,
+      at: now,
+      action: 'secret.implausible-event',
+      ...this.#auditSubject(policy),
+      trigger: trigger.kind,
+      actor: trigger.actor,
+      reason,
+      ...(trigger.eventVersion ? { newVersion: trigger.eventVersion } : {}),
+    });
   }
 
   #budgetSpent(state: PolicyState): boolean {
@@ -524,7 +623,7 @@ export class RotationEngine {
       id,
       at,
       action,
-      ...this.#auditSubject(policy),
+      ...this.#auditSubject(policy, active),
       rotationId: active.rotationId,
       trigger: active.trigger.kind,
       actor: active.trigger.actor,
@@ -534,8 +633,10 @@ export class RotationEngine {
     };
   }
 
-  #auditSubject(policy: RotationPolicy): Pick<AuditRecord, 'policyId' | 'vaultUrl' | 'secretName'> {
-    return { policyId: policy.id, vaultUrl: policy.vaultUrl, secretName: policy.secretName };
+  /** A rotation's records name the secret it claimed, whatever the policy names now. */
+  #auditSubject(policy: RotationPolicy, active?: ActiveRotation): Pick<AuditRecord, 'policyId' | 'vaultUrl' | 'secretName'> {
+    const subject = active?.target ?? secretRef(policy);
+    return { policyId: policy.id, vaultUrl: subject.vaultUrl, secretName: subject.secretName };
   }
 
   async #loadPolicy(policyId: string): Promise<RotationPolicy> {
@@ -566,16 +667,16 @@ export function secretRef(policy: RotationPolicy): SecretRef {
   return { vaultUrl: policy.vaultUrl, secretName: policy.secretName };
 }
 
-function remember(state: PolicyState, trigger: RotationTrigger): string[] | undefined {
-  if (!trigger.idempotencyKey) return state.recentTriggerKeys;
-  return [...(state.recentTriggerKeys ?? []), trigger.idempotencyKey].slice(-RECENT_TRIGGER_KEYS_KEPT);
+/** Vault hosts are case-insensitive; secret names are too (Key Vault treats 'Db' and 'db' as one secret). */
+function sameSecret(a: SecretRef, b: SecretRef): boolean {
+  return a.vaultUrl.toLowerCase() === b.vaultUrl.toLowerCase() && a.secretName.toLowerCase() === b.secretName.toLowerCase();
 }
 
 function logFields(policy: RotationPolicy, active: ActiveRotation) {
   return {
     policyId: policy.id,
-    vaultUrl: policy.vaultUrl,
-    secretName: policy.secretName,
+    vaultUrl: active.target.vaultUrl,
+    secretName: active.target.secretName,
     rotationId: active.rotationId,
     trigger: active.trigger.kind,
     actor: active.trigger.actor,

@@ -12,6 +12,8 @@ export interface RotationOutcome {
   newVersion?: string;
   /** When the retry budget is spent, no trigger but an admin's HTTP call retries. */
   parked?: boolean;
+  /** A repeated idempotency key: this is the outcome the key first produced. */
+  replayed?: boolean;
 }
 
 /** What a rotation would do now; a dry run writes nothing. */

@@ -30,6 +30,8 @@ const STATUS_BY_CODE: Record<string, number> = {
   ConcurrencyConflict: 409,
   PolicyDisabled: 409,
   PreconditionFailed: 412,
+  // The IETF Idempotency-Key draft: a key reused with another payload is unprocessable.
+  IdempotencyKeyReused: 422,
   DependencyUnavailable: 503,
   DependencyRefused: 502,
 };

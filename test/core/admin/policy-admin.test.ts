@@ -75,7 +75,7 @@ describe('PolicyAdmin', () => {
     const versioned = (await stores.states.get(policy.id))!;
     const now = stores.clock.now();
     await stores.states.save(
-      { ...versioned.state, active: { rotationId: 'r1', step: 'claimed', trigger: { kind: 'http', actor: 'a', reason: 'r' }, startedAt: now, leaseExpiresAt: new Date(now.getTime() + 60_000), attempt: 1 } },
+      { ...versioned.state, active: { rotationId: 'r1', step: 'claimed', trigger: { kind: 'http', actor: 'a', reason: 'r' }, target: { vaultUrl: policy.vaultUrl, secretName: policy.secretName }, startedAt: now, leaseExpiresAt: new Date(now.getTime() + 60_000), attempt: 1 } },
       versioned.etag,
     );
 

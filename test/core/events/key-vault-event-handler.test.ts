@@ -3,6 +3,8 @@ import { SecretValue } from '../../../src/core/secret-value.js';
 import { aPolicy } from '../../support/policy-mother.js';
 import { auditActions, createStores, processOver, refOf } from '../rotation/engine-fixture.js';
 
+const DAY = 24 * 60 * 60 * 1000;
+
 async function governed() {
   const stores = createStores();
   const policy = aPolicy();
@@ -20,12 +22,18 @@ async function governed() {
 }
 
 describe('KeyVaultEventHandler', () => {
-  it.each(['SecretNearExpiry', 'SecretExpired'])('%s for the current version rotates once, however often it is delivered', async (type) => {
+  // The policy's versions are valid for 120 days: 91 days on, 29 are left (near expiry); 121 days on, it has expired.
+  it.each([
+    ['SecretNearExpiry', 91],
+    ['SecretExpired', 121],
+  ])('%s for the current version rotates once, however often it is delivered', async (type, days) => {
     const { stores, policy, app, first, event } = await governed();
+    stores.clock.advance(days * DAY);
     const delivery = event(type, first.newVersion!, 'same-event');
     const results = [await app.events.handle(delivery), await app.events.handle(delivery)];
     expect(results[0]).toMatchObject({ status: 'rotation', outcome: { status: 'succeeded' } });
-    expect(results[1]).toMatchObject({ status: 'rotation', outcome: { status: 'skipped' } });
+    const rotationId = (results[0] as { outcome: { rotationId: string } }).outcome.rotationId;
+    expect(results[1]).toMatchObject({ status: 'rotation', outcome: { status: 'succeeded', replayed: true, rotationId } });
     expect(stores.secrets.versions(refOf(policy))).toHaveLength(2);
   });
 

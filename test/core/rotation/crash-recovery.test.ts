@@ -14,7 +14,7 @@ type TriggerFor = (currentVersion: string) => RotationTrigger;
 
 const triggers: Array<[string, TriggerFor]> = [
   ['an HTTP call with an idempotency key', () => ({ kind: 'http', actor: 'admin', reason: 'rotate now', idempotencyKey: 'http:retry-me' })],
-  ['a SecretNearExpiry event', (version) => ({ kind: 'event', actor: 'eventgrid:e-1', reason: 'SecretNearExpiry', eventVersion: version, idempotencyKey: 'event:e-1' })],
+  ['a SecretNearExpiry event', (version) => ({ kind: 'event', actor: 'eventgrid:e-1', reason: 'SecretNearExpiry', eventVersion: version, eventClaim: 'near-expiry', idempotencyKey: 'event:e-1' })],
 ];
 
 /** A governed secret with one version already, so a rotation is a second version. */
@@ -24,6 +24,8 @@ async function arrange() {
   const setup = processOver(stores);
   await setup.admin.put(policy.id, policy, 'test');
   const first = await setup.engine.rotate(policy.id, { kind: 'http', actor: 'test', reason: 'initial' });
+  // 91 of the version's 120 days later: inside Key Vault's 30-day near-expiry window, so the event is plausible.
+  stores.clock.advance(91 * 24 * 60 * 60 * 1000);
   return { stores, policy, firstVersion: first.newVersion! };
 }
 

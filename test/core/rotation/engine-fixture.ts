@@ -14,6 +14,8 @@ import { createInMemoryAdapters } from '../../support/in-memory/index.js';
 
 export const LEASE_MS = 5 * 60_000;
 export const MAX_ATTEMPTS = 3;
+export const MIN_INTERVAL_MS = 60 * 60_000;
+export const IDEMPOTENCY = { keysKept: 20, retentionInMs: 24 * 60 * 60_000 };
 
 export type Stores = ReturnType<typeof createStores>;
 
@@ -32,7 +34,7 @@ export function processOver(stores: Stores, injector: CrashInjector = new CrashI
     secrets: injector.wrap(stores.secrets),
   };
   const common = { clock: stores.clock, logger, newId: randomUUID };
-  const engine = new RotationEngine({ ...deps, ...common, leaseDurationInMs: LEASE_MS, maxAttempts: MAX_ATTEMPTS });
+  const engine = new RotationEngine({ ...deps, ...common, leaseDurationInMs: LEASE_MS, maxAttempts: MAX_ATTEMPTS, minRotationIntervalInMs: MIN_INTERVAL_MS, idempotency: IDEMPOTENCY });
   return {
     engine,
     scan: new DueScan({ ...deps, engine, clock: stores.clock, logger }),

@@ -87,7 +87,7 @@ describe('RotationEngine', () => {
     const versioned = (await stores.states.get(policy.id))!;
     const now = stores.clock.now();
     await stores.states.save(
-      { ...versioned.state, active: { rotationId: 'r-dead', step: 'claimed', trigger: http(), startedAt: now, leaseExpiresAt: new Date(now.getTime() + LEASE_MS), attempt: 1 } },
+      { ...versioned.state, active: { rotationId: 'r-dead', step: 'claimed', trigger: http(), target: refOf(policy), startedAt: now, leaseExpiresAt: new Date(now.getTime() + LEASE_MS), attempt: 1 } },
       versioned.etag,
     );
 
@@ -104,7 +104,7 @@ describe('RotationEngine', () => {
     const { stores, policy, app } = await withPolicy();
     const first = await app.engine.rotate(policy.id, http('once', 'http:key-1'));
     const again = await app.engine.rotate(policy.id, http('once', 'http:key-1'));
-    expect(again).toMatchObject({ status: 'skipped', rotationId: first.rotationId, newVersion: first.newVersion });
+    expect(again).toMatchObject({ status: 'succeeded', replayed: true, rotationId: first.rotationId, newVersion: first.newVersion });
     expect(stores.secrets.versions(refOf(policy))).toHaveLength(1);
   });
 
@@ -112,7 +112,8 @@ describe('RotationEngine', () => {
     // Arrange
     const { stores, policy, app } = await withPolicy();
     const first = await app.engine.rotate(policy.id, http());
-    const event = (version: string, id: string): RotationTrigger => ({ kind: 'event', actor: id, reason: 'SecretNearExpiry', eventVersion: version, idempotencyKey: id });
+    stores.clock.advance(91 * DAY);
+    const event = (version: string, id: string): RotationTrigger => ({ kind: 'event', actor: id, reason: 'SecretNearExpiry', eventVersion: version, eventClaim: 'near-expiry', idempotencyKey: id });
 
     // Act
     const stale = await app.engine.rotate(policy.id, event('not-current', 'e1'));

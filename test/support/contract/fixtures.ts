@@ -13,7 +13,10 @@ export function aState(policyId: string, overrides: Partial<PolicyState> = {}): 
     lastResult: 'succeeded',
     consecutiveFailures: 0,
     nextDueAt: new Date('2026-04-01T00:00:00.000Z'),
-    recentTriggerKeys: ['http:first', 'event:second'],
+    recentTriggers: [
+      { key: 'http:first', fingerprint: 'sha256:abc', at: new Date('2026-01-01T00:00:00.000Z'), rotationId: 'rot-0', result: 'succeeded', newVersion: 'v1' },
+      { key: 'event:second', at: new Date('2026-01-01T00:00:01.000Z'), rotationId: 'rot-0' },
+    ],
     ...overrides,
   };
 }
@@ -22,7 +25,8 @@ export function anActiveRotation(overrides: Partial<NonNullable<PolicyState['act
   return {
     rotationId: 'rot-1',
     step: 'written',
-    trigger: { kind: 'event', actor: 'event-123', reason: 'SecretNearExpiry', eventVersion: 'v1', idempotencyKey: 'event:123' },
+    trigger: { kind: 'event', actor: 'event-123', reason: 'SecretNearExpiry', eventVersion: 'v1', eventClaim: 'near-expiry', idempotencyKey: 'event:123' },
+    target: { vaultUrl: 'https://kv-contract.vault.azure.net', secretName: 'db-password' },
     startedAt: new Date('2026-03-31T23:59:59.999Z'),
     leaseExpiresAt: new Date('2026-04-01T00:05:00.000Z'),
     previousVersion: 'v1',
