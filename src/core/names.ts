@@ -4,6 +4,7 @@
  * invalid (or undefined), for schemas that collect every problem at once.
  */
 import { ValidationError } from './errors.js';
+import { quote, withoutUserinfo } from './untrusted-text.js';
 
 const SECRET_NAME_MAX = 127;
 const SECRET_NAME_CHARS = /^[0-9A-Za-z-]*$/;
@@ -14,19 +15,20 @@ export function secretNameProblem(name: string): string | undefined {
     return `a Key Vault secret name has at most ${SECRET_NAME_MAX} characters; this one has ${name.length}`;
   }
   if (!SECRET_NAME_CHARS.test(name)) {
-    const bad = [...name].find((char) => !SECRET_NAME_CHARS.test(char));
-    return `Key Vault secret names allow only letters, digits and hyphens; '${bad}' is not allowed${bad === '_' || bad === '.' ? " (use '-')" : ''}`;
+    const bad = [...name].find((char) => !SECRET_NAME_CHARS.test(char)) ?? '';
+    return `Key Vault secret names allow only letters, digits and hyphens; ${quote(bad)} is not allowed${bad === '_' || bad === '.' ? " (use '-')" : ''}`;
   }
   return undefined;
 }
 
 export function vaultNameProblem(name: string): string | undefined {
   const rule = 'vault names are 3-24 letters, digits and hyphens, start with a letter, end with a letter or digit, and have no consecutive hyphens';
-  if (name.length < 3 || name.length > 24) return `vault name '${name}' has ${name.length} characters: ${rule}`;
-  if (!/^[0-9A-Za-z-]*$/.test(name)) return `vault name '${name}' has a character other than a letter, digit or hyphen: ${rule}`;
-  if (!/^[A-Za-z]/.test(name)) return `vault name '${name}' does not start with a letter: ${rule}`;
-  if (!/[0-9A-Za-z]$/.test(name)) return `vault name '${name}' does not end with a letter or digit: ${rule}`;
-  if (name.includes('--')) return `vault name '${name}' has consecutive hyphens: ${rule}`;
+  const shown = `vault name ${quote(name)}`;
+  if (name.length < 3 || name.length > 24) return `${shown} has ${name.length} characters: ${rule}`;
+  if (!/^[0-9A-Za-z-]*$/.test(name)) return `${shown} has a character other than a letter, digit or hyphen: ${rule}`;
+  if (!/^[A-Za-z]/.test(name)) return `${shown} does not start with a letter: ${rule}`;
+  if (!/[0-9A-Za-z]$/.test(name)) return `${shown} does not end with a letter or digit: ${rule}`;
+  if (name.includes('--')) return `${shown} has consecutive hyphens: ${rule}`;
   return undefined;
 }
 
@@ -93,8 +95,9 @@ export interface VaultUrl {
  * backslashes and percent-escapes.
  */
 export function parseVaultUrl(url: string): VaultUrl {
-  const problem = (message: string): ValidationError =>
-    new ValidationError(`vault URL '${url}' ${message}`, [{ path: '', message: `vault URL '${url}' ${message}` }]);
+  // The URL is quoted without its user information (a password would be echoed back) and bounded.
+  const shown = `vault URL ${quote(withoutUserinfo(url), 128)}`;
+  const problem = (message: string): ValidationError => new ValidationError(`${shown} ${message}`, [{ path: '', message: `${shown} ${message}` }]);
   const expected = 'expected https://<vault-name>.vault.azure.net (or .vault.azure.cn, .vault.usgovcloudapi.net)';
 
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(url);
@@ -106,7 +109,7 @@ export function parseVaultUrl(url: string): VaultUrl {
   const authority = authorityEnd === -1 ? rest : rest.slice(0, authorityEnd);
   const tail = authorityEnd === -1 ? '' : rest.slice(authorityEnd);
   if (tail !== '' && tail !== '/') {
-    throw problem(`has a path, query or fragment ('${tail}'): give the vault's address only; the secret is named by secretName`);
+    throw problem(`has a path, query or fragment (${quote(tail)}): give the vault's address only; the secret is named by secretName`);
   }
   if (authority.includes('@')) throw problem('carries user information: credentials never go in a vault URL');
 
@@ -124,7 +127,7 @@ export function parseVaultUrl(url: string): VaultUrl {
   let port = '';
   if (portText !== undefined) {
     const number = Number(portText);
-    if (!/^[1-9]\d{0,4}$/.test(portText) || number > 65535) throw problem(`has an invalid port '${portText}'`);
+    if (!/^[1-9]\d{0,4}$/.test(portText) || number > 65535) throw problem(`has an invalid port ${quote(portText)}`);
     if (number !== 443) port = `:${number}`;
   }
   return { origin: `https://${host}${port}`, vaultName };

@@ -99,3 +99,63 @@ describe('parseVaultUrl', () => {
     expect(attempt).toThrow(message);
   });
 });
+
+describe('what a refusal echoes', () => {
+  const allText = (error: unknown): string => {
+    const e = error as ValidationError;
+    return `${e.message} ${JSON.stringify(e.details)}`;
+  };
+  const refusalOf = (url: string): ValidationError => {
+    try {
+      parseVaultUrl(url);
+    } catch (error) {
+      return error as ValidationError;
+    }
+    throw new Error(`'${url}' was accepted`);
+  };
+
+  it.each([
+    'https://user:pw@kv-app.vault.azure.net',
+    'https://user:pw@kv-app.vault.azure.net/secrets/x',
+    'http://user:pw@kv-app.vault.azure.net',
+    'https://user:pw@kv-app.example.com',
+    'https:user:pw@kv-app.vault.azure.net',
+    'https://admin:s3cr3t@kv--app.vault.azure.net:99999',
+  ])('never repeats the user information of %j', (url) => {
+    // Act
+    const text = allText(refusalOf(url));
+
+    // Assert
+    expect(text).not.toMatch(/user:|:pw|s3cr3t|admin/);
+    expect(text).toMatch(/\*\*\*@/);
+  });
+
+  it('bounds a 20 MB URL to a short quote', () => {
+    const error = refusalOf(`https://kv-app.vault.azure.net/${'x'.repeat(20_000_000)}`);
+    expect(allText(error).length).toBeLessThan(2_000);
+    expect(error.message).toMatch(/more characters\]/);
+  });
+
+  it('escapes control and bidi characters in a URL it quotes', () => {
+    const error = refusalOf('https://kv-app.vault.azure.net/\n\u202e');
+    expect(allText(error)).not.toMatch(/[\n\u202e]/u);
+    expect(error.message).toContain('\\u000a\\u202e');
+  });
+
+  it.each([
+    ['a 20 MB vault name', 'k'.repeat(20_000_000)],
+    ['a vault name with a newline', 'kv\nforged'],
+  ])('bounds and escapes %s', (_name, name) => {
+    const problem = vaultNameProblem(name)!;
+    expect(problem.length).toBeLessThan(500);
+    expect(problem).not.toMatch(/\n/);
+  });
+
+  it.each([
+    ['a newline', 'db\npassword', /'\\u000a' is not allowed/],
+    ['a bidi override', 'db\u202epassword', /'\\u202e' is not allowed/],
+    ['a lone surrogate', 'db\ud800password', /'\\ud800' is not allowed/],
+  ])('names %s in a secret name without echoing it raw', (_name, name, message) => {
+    expect(secretNameProblem(name)).toMatch(message);
+  });
+});

@@ -55,7 +55,7 @@ describe('KeyVaultEventHandler', () => {
 
   it('records events for ungoverned secrets as unmanaged and changes nothing', async () => {
     const { stores, app, event } = await governed();
-    const result = await app.events.handle(event('SecretNearExpiry', 'v1', 'e-unmanaged', 'not-governed'));
+    const result = await app.events.handle(event('SecretNearExpiry', 'a'.repeat(32), 'e-unmanaged', 'not-governed'));
     expect(result.status).toBe('unmanaged');
     expect(stores.secrets.versions({ vaultUrl: 'https://kv-payments-prod.vault.azure.net', secretName: 'not-governed' })).toEqual([]);
   });
