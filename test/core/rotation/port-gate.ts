@@ -6,10 +6,13 @@
  */
 import { CrashInjector, type CrashMoment } from '../../support/fakes/crash-injector.js';
 
+/** Which call to hold: the Nth port call, the first call of a method by name, or the first call a predicate picks. */
+export type HoldAt = number | string | ((method: string, args: unknown[]) => boolean) | undefined;
+
 export class PortGate extends CrashInjector {
   /** Port calls made so far; with no hold, a count of what one rotation costs. */
   portCalls = 0;
-  readonly #holdAt: number | string | undefined;
+  readonly #holdAt: HoldAt;
   #held = false;
   readonly #moment: CrashMoment;
   #reached!: () => void;
@@ -18,7 +21,7 @@ export class PortGate extends CrashInjector {
   readonly reached: Promise<void>;
   readonly #released: Promise<void>;
 
-  constructor(holdAt: number | string | undefined, moment: CrashMoment = 'before') {
+  constructor(holdAt: HoldAt, moment: CrashMoment = 'before') {
     super(undefined);
     this.#holdAt = holdAt;
     this.#moment = moment;
@@ -38,7 +41,8 @@ export class PortGate extends CrashInjector {
         return (...args: unknown[]) => {
           const invoke = () => (member as (...a: unknown[]) => unknown).apply(object, args);
           const index = this.portCalls++;
-          const hold = !this.#held && (index === this.#holdAt || property === this.#holdAt);
+          const holdAt = this.#holdAt;
+          const hold = !this.#held && (typeof holdAt === 'function' ? holdAt(String(property), args) : index === holdAt || property === holdAt);
           if (!hold) return invoke();
           this.#held = true;
           if (this.#moment === 'before') {
