@@ -11,6 +11,7 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { format, parseArgs } from 'node:util';
+import { useLocalClock } from '../composition.js';
 import type { Logger } from '../core/logger.js';
 import { startAzurite, type RunningAzurite } from './azurite.js';
 import { createConsoleLogger, findFunctionModules, startFunctionsHost, type RunningFunctionsHost } from './functions-host/index.js';
@@ -54,6 +55,8 @@ export interface RunningLocalApp {
   functionsHost: RunningFunctionsHost;
   /** Ids of the example policies loaded on this start (empty when the app already had policies). */
   loadedExamples: string[];
+  /** Those whose secrets a first scan created at start, instead of the first timer minutes later. */
+  createdExampleSecrets: string[];
   /** Stops the functions host (waiting for running invocations), the emulator and Azurite, and restores process.env. */
   stop(): Promise<void>;
 }
@@ -166,6 +169,34 @@ async function loadExamplePolicies(api: string, path: string, vaults: LocalAppSu
   return loaded;
 }
 
+/**
+ * A new policy is due at once (its secret does not exist yet), so one scan now creates the
+ * example secrets instead of the first timer, minutes later. Reports those that exist after it.
+ */
+async function createExampleSecrets(functionsHost: RunningFunctionsHost, api: string, policyIds: readonly string[], logger: Logger): Promise<string[]> {
+  if (policyIds.length === 0) return [];
+  if (!functionsHost.functions.some((f) => f.name === 'scanDuePolicies')) {
+    logger.warn('the app has no function named scanDuePolicies; the example secrets are not created at start');
+    return [];
+  }
+  try {
+    await functionsHost.invoke('scanDuePolicies');
+  } catch (error) {
+    logger.warn(`the first scan failed (${error instanceof Error ? error.message : String(error)}); the timer creates the example secrets later`);
+    return [];
+  }
+  const created: string[] = [];
+  for (const id of policyIds) {
+    const response = await fetch(`${api}/policies/${encodeURIComponent(id)}`);
+    const view = response.ok ? ((await response.json()) as { state?: { currentVersion?: string } }) : undefined;
+    if (view?.state?.currentVersion) created.push(id);
+  }
+  const missing = policyIds.filter((id) => !created.includes(id));
+  if (created.length > 0) logger.info(`created the example secrets at start: ${created.join(', ')}`);
+  if (missing.length > 0) logger.warn(`the first scan did not create the secrets of ${missing.join(', ')}; the timer retries them`);
+  return created;
+}
+
 export async function startLocalApp(options: StartLocalAppOptions = {}): Promise<RunningLocalApp> {
   const logger = options.logger ?? createConsoleLogger();
   const host = options.host ?? '127.0.0.1';
@@ -187,6 +218,9 @@ export async function startLocalApp(options: StartLocalAppOptions = {}): Promise
     const emulatorPort = options.emulatorPort ?? DEFAULT_EMULATOR_PORT;
     const emulator = await startKeyVaultEmulator({ port: emulatorPort }).catch(explainTakenPort('the Key Vault emulator', emulatorPort, '--emulator-port'));
     stops.push(() => emulator.stop());
+    // One clock for the app and the emulator: advancing the emulator's moves the app's expiry and schedule with it.
+    useLocalClock(emulator.clock);
+    stops.push(async () => useLocalClock(undefined));
 
     // The app reads its settings from process.env, as it does in Azure; set them before its modules load.
     for (const name of AZURE_ONLY_SETTINGS) {
@@ -227,7 +261,8 @@ export async function startLocalApp(options: StartLocalAppOptions = {}): Promise
     };
     const examplesPath = options.examplesPath ?? join(appDirectory, 'examples', 'policies.local.json');
     const loadedExamples = examplesPath === false ? [] : await loadExamplePolicies(summary.api, examplesPath, summary.vaults, logger);
-    return { summary, functionsHost, loadedExamples, stop: stopAll };
+    const createdExampleSecrets = await createExampleSecrets(functionsHost, summary.api, loadedExamples, logger);
+    return { summary, functionsHost, loadedExamples, createdExampleSecrets, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;
@@ -235,7 +270,7 @@ export async function startLocalApp(options: StartLocalAppOptions = {}): Promise
 }
 
 /** What a person reads after the JSON line. */
-export function localAppGuide(summary: LocalAppSummary, policyIds: readonly string[]): string {
+export function localAppGuide(summary: LocalAppSummary, policyIds: readonly string[], createdSecrets: readonly string[] = []): string {
   const id = policyIds[0] ?? 'orders-api-key';
   const vault = new URL(summary.vaults[0]?.url ?? 'https://kv-app-local.vault.azure.net:8443');
   const resolve = `${vault.hostname}:${vault.port || '443'}:${summary.host}`;
@@ -243,6 +278,7 @@ export function localAppGuide(summary: LocalAppSummary, policyIds: readonly stri
     '',
     `The rotation app is running: API ${summary.api}`,
     `Key Vault emulator vaults: ${summary.vaults.map((v) => `${v.name} ${v.url}`).join(', ')}`,
+    ...(createdSecrets.length > 0 ? [`Example secrets created at start by a first scan: ${createdSecrets.join(', ')}`] : []),
     '',
     'Rotate a secret now:',
     `  curl -s -X POST ${summary.api}/policies/${id}/rotate -H 'content-type: application/json' -d '{"reason":"trying it out"}'`,
@@ -319,7 +355,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   const logger = createConsoleLogger();
   const app = await startLocalApp({ logger, ...ports });
   process.stdout.write(`${JSON.stringify(app.summary)}\n`);
-  process.stdout.write(localAppGuide(app.summary, app.loadedExamples));
+  process.stdout.write(localAppGuide(app.summary, app.loadedExamples, app.createdExampleSecrets));
 
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals): void => {

@@ -133,5 +133,5 @@ export async function startKeyVaultEmulator(options: KeyVaultEmulatorOptions = {
     throw error;
   }
 
-  return { vaults, host, port, caCertPath, caCertPem: certificates.caCertPem, adminUrl, stop };
+  return { vaults, host, port, caCertPath, caCertPem: certificates.caCertPem, adminUrl, clock: { now: () => clock.now() }, stop };
 }

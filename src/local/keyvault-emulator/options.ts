@@ -55,6 +55,8 @@ export interface RunningKeyVaultEmulator {
   caCertPem: string;
   /** https://127.0.0.1:<port>/_emulator */
   adminUrl: string;
+  /** The emulator's time (real time plus what the admin API advanced it by), for an app in the same process to share. */
+  clock: { now(): Date };
   stop(): Promise<void>;
 }
 
