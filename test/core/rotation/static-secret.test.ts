@@ -69,7 +69,7 @@ describe('a static secret', () => {
     if (ownerVersion) expect(outcome.reason).toContain(ownerVersion);
     expect(warnings).toContainEqual({
       message: 'rotation.static-finding',
-      properties: { policyId: policy.id, vaultUrl: policy.vaultUrl, secretName: policy.secretName, finding: outcome.reason },
+      properties: expect.objectContaining({ policyId: policy.id, vaultUrl: policy.vaultUrl, secretName: policy.secretName, finding: outcome.reason }),
     });
     const state = (await stores.states.get(policy.id))!.state;
     expect(state).toMatchObject({ lastResult: 'skipped', consecutiveFailures: 0 });
