@@ -3,6 +3,8 @@
  * whether to let the platform retry (Event Grid, timer) or to answer 4xx.
  * Messages never contain secret values.
  */
+import { boundText } from './untrusted-text.js';
+
 export interface ErrorDetail {
   path: string;
   message: string;
@@ -83,10 +85,13 @@ export class PreconditionFailedError extends DomainError {
   readonly retryable = false;
 }
 
-/** Human-readable, value-free summary of any error, for state, audit and logs. */
+/** Enough for any message this app writes; more is input echoed back (a 20 MB id) and is cut. */
+const MAX_DESCRIPTION_CHARS = 1024;
+
+/** Human-readable, value-free summary of any error, for state, audit and logs: escaped and bounded, since messages may quote input. */
 export function describeError(error: unknown): string {
-  if (error instanceof DomainError) return `${error.code}: ${error.message}`;
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  if (error instanceof DomainError) return boundText(`${error.code}: ${error.message}`, MAX_DESCRIPTION_CHARS);
+  if (error instanceof Error) return boundText(`${error.name}: ${error.message}`, MAX_DESCRIPTION_CHARS);
   return 'unknown error';
 }
 

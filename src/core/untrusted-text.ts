@@ -30,19 +30,32 @@ export function unsafeCharacterProblem(text: string): string | undefined {
   return `contains a ${kindOf(found[0])} ${codePoint(found[0])} at position ${found.index + 1}; control characters, bidirectional overrides and lone surrogates are not allowed`;
 }
 
+const escapeOne = (char: string): string => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
 /** Each unsafe character as the six visible characters `\uXXXX`. */
 export function escapeUnsafe(text: string): string {
-  return text.replace(UNSAFE, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.replace(UNSAFE, escapeOne);
 }
 
-/** Escaped, then cut to `maxChars` with a marker saying how much was cut. */
+const ONE_UNSAFE = new RegExp(UNSAFE.source, 'u');
+
+/**
+ * Escaped, then cut to `maxChars` with a marker saying how many characters of
+ * the input were left out. Reads no further than it keeps, so a 20 MB input
+ * costs no more than a short one; never splits a surrogate pair.
+ */
 export function boundText(text: string, maxChars = 256): string {
-  const escaped = escapeUnsafe(text);
-  if (escaped.length <= maxChars) return escaped;
-  let kept = escaped.slice(0, maxChars);
-  // Cutting between the halves of a surrogate pair would leave a lone surrogate.
-  if (/[\ud800-\udbff]$/.test(kept)) kept = kept.slice(0, -1);
-  return `${kept}…[${escaped.length - kept.length} more characters]`;
+  let kept = '';
+  let index = 0;
+  while (index < text.length) {
+    const width = text.codePointAt(index)! > 0xffff ? 2 : 1;
+    const char = text.slice(index, index + width);
+    const piece = ONE_UNSAFE.test(char) ? escapeOne(char) : char;
+    if (kept.length + piece.length > maxChars) break;
+    kept += piece;
+    index += width;
+  }
+  return index < text.length ? `${kept}…[${text.length - index} more characters]` : kept;
 }
 
 /** `'text'`, escaped and bounded: the way an error message quotes what a caller sent. */

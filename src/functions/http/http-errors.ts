@@ -5,6 +5,7 @@
  */
 import type { HttpResponseInit } from '@azure/functions';
 import { DomainError, ValidationError, type ErrorDetail } from '../../core/errors.js';
+import { boundText } from '../../core/untrusted-text.js';
 
 export class HttpError extends Error {
   constructor(
@@ -19,8 +20,22 @@ export class HttpError extends Error {
   }
 }
 
+/** Enough to name every problem of an honest body; a body with 10,000 unknown fields gets the first ones and a count. */
+const MAX_DETAILS = 50;
+
+/**
+ * Messages and details quote what the caller sent (a path is a key of their
+ * body): each is escaped and bounded here, whatever built it, so no answer
+ * echoes input raw or unbounded.
+ */
+function boundedDetails(details: ErrorDetail[]): ErrorDetail[] {
+  const shown = details.slice(0, MAX_DETAILS).map((detail) => ({ path: boundText(detail.path, 256), message: boundText(detail.message, 512) }));
+  if (details.length > MAX_DETAILS) shown.push({ path: '', message: `and ${details.length - MAX_DETAILS} more problems` });
+  return shown;
+}
+
 export function errorResponse(status: number, code: string, message: string, details: ErrorDetail[] = [], headers: Record<string, string> = {}): HttpResponseInit {
-  return { status, headers, jsonBody: { error: { code, message, details } } };
+  return { status, headers, jsonBody: { error: { code, message: boundText(message, 1024), details: boundedDetails(details) } } };
 }
 
 const STATUS_BY_CODE: Record<string, number> = {

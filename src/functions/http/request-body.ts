@@ -2,6 +2,7 @@
 import type { HttpRequest } from '@azure/functions';
 import type { z } from 'zod';
 import { ValidationError, type ErrorDetail } from '../../core/errors.js';
+import { quote } from '../../core/untrusted-text.js';
 import { HttpError } from './http-errors.js';
 
 /** One detail per problem; an unknown field is named by its own path. */
@@ -13,15 +14,50 @@ export function zodDetails(error: z.ZodError): ErrorDetail[] {
   );
 }
 
-/** The body as parsed JSON. Refuses a non-JSON content type (415) and malformed JSON (400). */
+/**
+ * The largest body any route accepts. A policy with a JSON template of a dozen
+ * keys is a few KiB and a rotate request less than one; 256 KiB leaves room for
+ * every honest body while a 20 MB one (the Functions host itself allows 100 MB)
+ * is refused before it is parsed, validated or echoed.
+ */
+export const MAX_REQUEST_BODY_BYTES = 256 * 1024;
+
+function tooLarge(size: string): HttpError {
+  return new HttpError(413, 'PayloadTooLarge', `the request body is too large (${size})`, [
+    { path: '', message: `a request body has at most ${MAX_REQUEST_BODY_BYTES} bytes` },
+  ]);
+}
+
+/** The body as text, read no further than the limit. */
+async function boundedText(request: HttpRequest): Promise<string> {
+  const declared = Number(request.headers.get('content-length') ?? NaN);
+  if (declared > MAX_REQUEST_BODY_BYTES) throw tooLarge(`${declared} bytes declared`);
+  if (!request.body) return '';
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_REQUEST_BODY_BYTES) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge(`more than ${MAX_REQUEST_BODY_BYTES} bytes`);
+    }
+    chunks.push(value);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks));
+}
+
+/** The body as parsed JSON. Refuses a non-JSON content type (415), a body over the limit (413) and malformed JSON (400). */
 export async function readJson(request: HttpRequest): Promise<unknown> {
   const contentType = request.headers.get('content-type') ?? '';
   if (!/^application\/(.+\+)?json\b/i.test(contentType)) {
     throw new HttpError(415, 'UnsupportedMediaType', 'the request body must be JSON (content-type: application/json)', [
-      { path: '', message: `content-type was '${contentType || 'absent'}'` },
+      { path: '', message: `content-type was ${contentType ? quote(contentType) : "'absent'"}` },
     ]);
   }
-  const text = await request.text();
+  const text = await boundedText(request);
   if (!text.trim()) throw new ValidationError('the request body is empty', [{ path: '', message: 'expected a JSON object' }]);
   try {
     return JSON.parse(text) as unknown;
