@@ -1,11 +1,11 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import type { AppServices } from '../composition.js';
 import { callerOf, httpHandler } from './http/http-handler.js';
-import { policyIdOf } from './http/route-params.js';
+import { preconditionsOf, policyIdOf } from './http/route-params.js';
 
-/** Stops governing the secret. The secret and its versions stay in Key Vault. */
+/** Stops governing the secret. The secret and its versions stay in Key Vault, and the policy's history stays readable. */
 export async function deletePolicy(request: HttpRequest, _context: InvocationContext, services: AppServices): Promise<HttpResponseInit> {
-  await services.admin.delete(policyIdOf(request), callerOf(request));
+  await services.admin.delete(policyIdOf(request), callerOf(request), preconditionsOf(request));
   return { status: 204 };
 }
 

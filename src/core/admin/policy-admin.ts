@@ -4,11 +4,20 @@
  * who changed what. Deleting a policy never deletes its secret.
  */
 import type { Clock } from '../clock.js';
-import { NotFoundError, PreconditionFailedError, RotationInProgressError, ValidationError } from '../errors.js';
+import { ConcurrencyConflictError, NotFoundError, PreconditionFailedError, RotationInProgressError, ValidationError } from '../errors.js';
+import { changedPaths } from './changed-paths.js';
 import type { Logger } from '../logger.js';
 import { parsePolicy, type RotationPolicy } from '../policy/policy.js';
 import { parseVaultUrl } from '../names.js';
-import type { AuditLog, Page, PageOptions, PolicyRepository, PolicyState, PolicyStateStore, ScheduleIndex, StoredPolicy } from '../ports.js';
+import type { AuditLog, Page, PageOptions, PolicyRepository, PolicyState, PolicyStateStore, ScheduleIndex, StoredPolicy, VersionedPolicyState } from '../ports.js';
+
+/** HTTP's conditional-request headers, as the caller sent them. */
+export interface WritePreconditions {
+  /** An ETag, or '*' for "only if it exists". */
+  ifMatch?: string;
+  /** '*' for "only if it does not exist yet". */
+  ifNoneMatch?: string;
+}
 
 export interface PolicyView {
   stored: StoredPolicy;
@@ -39,17 +48,22 @@ export class PolicyAdmin {
     this.#deps = deps;
   }
 
-  /** Creates or replaces. `ifMatch` (an ETag) guards against overwriting someone else's change. */
-  async put(id: string, body: unknown, actor: string, ifMatch?: string): Promise<PolicyView & { created: boolean }> {
+  /**
+   * Creates or replaces. If-Match guards against overwriting someone else's change;
+   * If-None-Match: * makes it create-only. A replace is refused while a rotation holds
+   * its lease (as a delete is): the rotation runs against the secret it claimed, and a
+   * policy moved under it would leave the two disagreeing about what is current.
+   */
+  async put(id: string, body: unknown, actor: string, preconditions: WritePreconditions = {}): Promise<PolicyView & { created: boolean }> {
     const policy = this.#parse(id, body);
     const existing = await this.#deps.policies.get(id);
-    if (ifMatch && ifMatch !== '*' && existing?.etag !== ifMatch) {
-      throw new PreconditionFailedError(existing ? `policy '${id}' has changed since ETag ${ifMatch}` : `policy '${id}' does not exist`);
-    }
-    if (ifMatch === '*' && !existing) throw new PreconditionFailedError(`policy '${id}' does not exist`);
-    const stored = await this.#deps.policies.put(policy, existing?.etag);
+    checkPreconditions(id, existing, preconditions);
     const now = this.#deps.clock.now();
-    const state = await this.#rescheduleIfNeeded(policy, existing?.policy, now);
+    const state = existing ? await this.#deps.states.get(id) : undefined;
+    this.#refuseDuringRotation(id, state, now);
+    const stored = await this.#deps.policies.put(policy, existing?.etag);
+    const rescheduled = await this.#rescheduleIfNeeded(policy, existing?.policy, state, now);
+    const changedFields = existing ? changedPaths(existing.policy, policy) : undefined;
     await this.#deps.audit.append({
       id: this.#deps.newId(),
       at: now,
@@ -58,9 +72,16 @@ export class PolicyAdmin {
       vaultUrl: policy.vaultUrl,
       secretName: policy.secretName,
       actor,
+      ...(changedFields ? { changedFields } : {}),
     });
-    this.#deps.logger.info(existing ? 'policy.replaced' : 'policy.created', { policyId: id, actor, vaultUrl: policy.vaultUrl, secretName: policy.secretName });
-    return { stored, state, created: !existing };
+    this.#deps.logger.info(existing ? 'policy.replaced' : 'policy.created', {
+      policyId: id,
+      actor,
+      vaultUrl: policy.vaultUrl,
+      secretName: policy.secretName,
+      ...(changedFields ? { changedFields: changedFields.join(',') } : {}),
+    });
+    return { stored, state: rescheduled, created: !existing };
   }
 
   async get(id: string): Promise<PolicyView> {
@@ -74,12 +95,13 @@ export class PolicyAdmin {
     return this.#deps.policies.list(options);
   }
 
-  async delete(id: string, actor: string): Promise<void> {
+  /** Stops governing the secret; its history stays readable. If-Match guards against deleting a policy someone just changed. */
+  async delete(id: string, actor: string, preconditions: Pick<WritePreconditions, 'ifMatch'> = {}): Promise<void> {
     const stored = await this.#deps.policies.get(id);
     if (!stored) throw new NotFoundError(`policy '${id}' does not exist`);
+    checkPreconditions(id, stored, preconditions);
     const state = await this.#deps.states.get(id);
-    const active = state?.state.active;
-    if (active && active.leaseExpiresAt > this.#deps.clock.now()) throw new RotationInProgressError(id, active.rotationId);
+    this.#refuseDuringRotation(id, state, this.#deps.clock.now());
     await this.#deps.policies.delete(id);
     await this.#deps.states.delete(id);
     if (state?.state.nextDueAt) await this.#deps.schedule.remove({ policyId: id, dueAt: state.state.nextDueAt });
@@ -108,24 +130,56 @@ export class PolicyAdmin {
     const policy = parsePolicy(withId);
     const governed = this.#deps.governedVaultUrls;
     if (governed.length > 0 && !governed.includes(parseVaultUrl(policy.vaultUrl).origin)) {
+      // Which vaults are governed is the deployment's business, not every caller's: name none of them.
       throw new ValidationError('this deployment does not govern that vault', [
-        { path: 'vaultUrl', message: `'${policy.vaultUrl}' is not one of the governed vaults (${governed.join(', ')}); add it to the deployment first` },
+        { path: 'vaultUrl', message: 'this vault is not governed by this deployment; add it to GOVERNED_VAULT_URLS (infra parameter governedVaults) first' },
       ]);
     }
     return policy;
   }
 
-  /** A new or materially changed policy is due for evaluation now: the next scan checks Key Vault and decides. */
-  async #rescheduleIfNeeded(policy: RotationPolicy, previous: RotationPolicy | undefined, now: Date): Promise<PolicyState> {
-    const existing = await this.#deps.states.get(policy.id);
+  #refuseDuringRotation(id: string, state: VersionedPolicyState | undefined, now: Date): void {
+    const active = state?.state.active;
+    if (active && active.leaseExpiresAt > now) throw new RotationInProgressError(id, active.rotationId);
+  }
+
+  /**
+   * A new or materially changed policy is due for evaluation now: the next scan checks
+   * Key Vault and decides. The state write is conditional on the state read before the
+   * policy was written; if a rotation claimed the state in between, it keeps it (its
+   * completion sees the replaced policy) and the entry added here is withdrawn.
+   */
+  async #rescheduleIfNeeded(
+    policy: RotationPolicy,
+    previous: RotationPolicy | undefined,
+    existing: VersionedPolicyState | undefined,
+    now: Date,
+  ): Promise<PolicyState> {
     const state = existing?.state ?? { policyId: policy.id, consecutiveFailures: 0 };
     const changed = !previous || scheduleRelevant(previous) !== scheduleRelevant(policy);
     if (!changed || !policy.enabled) return state;
-    await this.#deps.schedule.add({ policyId: policy.id, dueAt: now });
-    const saved = await this.#deps.states.save({ ...state, nextDueAt: now }, existing?.etag);
-    if (state.nextDueAt && state.nextDueAt.getTime() !== now.getTime()) {
-      await this.#deps.schedule.remove({ policyId: policy.id, dueAt: state.nextDueAt });
+    const entry = { policyId: policy.id, dueAt: now };
+    await this.#deps.schedule.add(entry);
+    try {
+      const saved = await this.#deps.states.save({ ...state, nextDueAt: now }, existing?.etag);
+      if (state.nextDueAt && state.nextDueAt.getTime() !== now.getTime()) {
+        await this.#deps.schedule.remove({ policyId: policy.id, dueAt: state.nextDueAt });
+      }
+      return saved.state;
+    } catch (error) {
+      if (!(error instanceof ConcurrencyConflictError)) throw error;
+      await this.#deps.schedule.remove(entry);
+      return (await this.#deps.states.get(policy.id))?.state ?? state;
     }
-    return saved.state;
   }
+}
+
+function checkPreconditions(id: string, existing: StoredPolicy | undefined, { ifMatch, ifNoneMatch }: WritePreconditions): void {
+  if (ifNoneMatch !== undefined) {
+    if (ifNoneMatch.trim() !== '*') throw new ValidationError('If-None-Match is supported only as *', [{ path: 'If-None-Match', message: "use '*' to create only if the policy does not exist" }]);
+    if (existing) throw new PreconditionFailedError(`policy '${id}' already exists (If-None-Match: *)`);
+  }
+  if (ifMatch === undefined) return;
+  if (!existing) throw new PreconditionFailedError(`policy '${id}' does not exist (If-Match)`);
+  if (ifMatch !== '*' && existing.etag !== ifMatch) throw new PreconditionFailedError(`policy '${id}' has changed since the ETag in If-Match`);
 }

@@ -129,7 +129,7 @@ export class RotationEngine {
 
     const target = secretRef(policy);
     const latest = await this.#deps.secrets.getLatest(target);
-    const decision = this.#decide(policy, state, trigger, latest, now);
+    const decision = this.#decide(policy, trigger, latest, now);
     if (!decision.rotate) {
       if (decision.implausible) await this.#recordImplausibleEvent(policy, trigger, decision.reason, now);
       if (trigger.kind === 'timer') await this.#reschedule(policy, loaded, latest, decision.notBefore ? { notBefore: decision.notBefore } : {});
@@ -224,7 +224,7 @@ export class RotationEngine {
       };
     }
     if (!policy.enabled) return { ...base, wouldRotate: false, reason: 'policy is disabled', keyVaultOperations: noWrite };
-    const decision = this.#decide(policy, state, trigger, latest, now);
+    const decision = this.#decide(policy, trigger, latest, now);
     if (!decision.rotate || policy.generator.kind === 'static') {
       const reason = policy.generator.kind === 'static' ? `static secret: would only check expiry (${decision.reason})` : decision.reason;
       return { ...base, wouldRotate: false, reason, keyVaultOperations: noWrite };
@@ -238,12 +238,15 @@ export class RotationEngine {
     };
   }
 
-  #decide(policy: RotationPolicy, state: PolicyState, trigger: RotationTrigger, latest: SecretVersionInfo | undefined, now: Date): Decision {
+  #decide(policy: RotationPolicy, trigger: RotationTrigger, latest: SecretVersionInfo | undefined, now: Date): Decision {
     if (trigger.kind === 'http') return { rotate: true, reason: trigger.reason };
-    // Whatever events say and however the clocks disagree, a secret rotates at most once per interval unless an admin asks.
-    const earliest = state.lastRotatedAt ? new Date(state.lastRotatedAt.getTime() + this.#deps.minRotationIntervalInMs) : undefined;
+    // Whatever events say and however the clocks disagree, a secret gets at most one new version per interval unless an
+    // admin asks. Key Vault's own creation time is the measure: it covers versions written by hand, and a version that
+    // looks newer than now (a vault clock ahead of ours) holds rotation off instead of starting a loop.
+    const createdOn = latest?.createdOn;
+    const earliest = createdOn ? new Date(createdOn.getTime() + this.#deps.minRotationIntervalInMs) : undefined;
     if (earliest && now < earliest) {
-      return { rotate: false, reason: `rotated at ${state.lastRotatedAt!.toISOString()}; no ${trigger.kind} rotates it again before ${earliest.toISOString()}`, notBefore: earliest };
+      return { rotate: false, reason: `the current version was created at ${createdOn!.toISOString()}; no ${trigger.kind} rotates it again before ${earliest.toISOString()}`, notBefore: earliest };
     }
     if (trigger.kind === 'timer') {
       const due = isDue(policy, latest, now);

@@ -25,3 +25,10 @@ export function pageOptionsOf(request: HttpRequest): { pageSize?: number; contin
   }
   return { ...(pageSize ? { pageSize } : {}), ...(continuationToken ? { continuationToken } : {}) };
 }
+
+/** HTTP's conditional headers; an ETag is passed on as the caller wrote it (quotes and all), as the response's ETag header gave it. */
+export function preconditionsOf(request: HttpRequest): { ifMatch?: string; ifNoneMatch?: string } {
+  const ifMatch = request.headers.get('if-match') ?? undefined;
+  const ifNoneMatch = request.headers.get('if-none-match') ?? undefined;
+  return { ...(ifMatch !== undefined ? { ifMatch } : {}), ...(ifNoneMatch !== undefined ? { ifNoneMatch } : {}) };
+}

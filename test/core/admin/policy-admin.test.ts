@@ -43,6 +43,9 @@ describe('PolicyAdmin', () => {
     const error = await adminFor(stores, ['https://kv-governed.vault.azure.net']).put(policy.id, policy, 'alice').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).details[0]?.path).toBe('vaultUrl');
+    // Which vaults are governed is not every caller's business.
+    expect(JSON.stringify(error)).not.toContain('kv-governed');
+    expect((error as ValidationError).details[0]?.message).not.toContain('kv-governed');
     expect(await stores.policies.get(policy.id)).toBeUndefined();
     expect((await stores.audit.listForPolicy(policy.id)).items).toEqual([]);
   });
@@ -52,11 +55,11 @@ describe('PolicyAdmin', () => {
     const admin = adminFor(stores);
     const policy = aPolicy();
     const created = await admin.put(policy.id, policy, 'alice');
-    const replaced = await admin.put(policy.id, { ...policy, owner: 'team-b' }, 'bob', created.stored.etag);
+    const replaced = await admin.put(policy.id, { ...policy, owner: 'team-b' }, 'bob', { ifMatch: created.stored.etag });
     expect(replaced.created).toBe(false);
     expect(replaced.stored.policy.owner).toBe('team-b');
-    await expect(admin.put(policy.id, policy, 'carol', created.stored.etag)).rejects.toBeInstanceOf(PreconditionFailedError);
-    await expect(admin.put('missing-policy', aPolicy({ id: 'missing-policy' }), 'carol', '*')).rejects.toBeInstanceOf(PreconditionFailedError);
+    await expect(admin.put(policy.id, policy, 'carol', { ifMatch: created.stored.etag })).rejects.toBeInstanceOf(PreconditionFailedError);
+    await expect(admin.put('missing-policy', aPolicy({ id: 'missing-policy' }), 'carol', { ifMatch: '*' })).rejects.toBeInstanceOf(PreconditionFailedError);
   });
 
   it('refuses a second policy for a secret that is already governed', async () => {
