@@ -3,12 +3,22 @@ import { z } from 'zod';
 import type { AppServices } from '../composition.js';
 import { ValidationError } from '../core/errors.js';
 import type { RotationTrigger } from '../core/ports.js';
+import { unsafeCharacterProblem } from '../core/untrusted-text.js';
 import { callerOf, httpHandler } from './http/http-handler.js';
 import { readBody } from './http/request-body.js';
 import { policyIdOf } from './http/route-params.js';
 
 const rotateRequestSchema = z.strictObject({
-  reason: z.string({ error: 'reason is required: say why this rotation is needed' }).trim().min(1, 'reason must not be empty').max(512),
+  // The reason is logged and audited: a control or bidi character could forge or disguise a line there.
+  reason: z
+    .string({ error: 'reason is required: say why this rotation is needed' })
+    .trim()
+    .min(1, 'reason must not be empty')
+    .max(512)
+    .superRefine((reason, ctx) => {
+      const problem = unsafeCharacterProblem(reason);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
   dryRun: z.boolean().default(false),
 });
 

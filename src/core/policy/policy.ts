@@ -10,6 +10,7 @@ import { ValidationError } from '../errors.js';
 import { generatorSpecSchema } from '../generators/generator-spec.js';
 import { issueMessages, refuseProtoKey, toErrorDetails } from '../generators/zod-support.js';
 import { parseVaultUrl, secretNameProblem } from '../names.js';
+import { unsafeCharacterProblem } from '../untrusted-text.js';
 import { NEAR_EXPIRY_WINDOW_MS } from './schedule.js';
 
 /** Tags this app writes on every version it creates. */
@@ -98,6 +99,12 @@ function millisecondsOrUndefined(text: unknown): number | undefined {
   }
 }
 
+/** Free text is logged, audited and written to Key Vault: a control or bidi character could forge or disguise a line there. */
+function refuseUnsafeCharacters(text: string, ctx: z.RefinementCtx, path: PropertyKey[] = []): void {
+  const problem = unsafeCharacterProblem(text);
+  if (problem) ctx.addIssue({ code: 'custom', path, message: problem });
+}
+
 const tagsSchema = refuseProtoKey(
   z.record(z.string(), z.string()).superRefine((tags, ctx) => {
     const names = Object.keys(tags);
@@ -119,6 +126,8 @@ const tagsSchema = refuseProtoKey(
       if (value.length > TAG_TEXT_LIMIT) {
         ctx.addIssue({ code: 'custom', path: [name], message: `a tag value has at most ${TAG_TEXT_LIMIT} characters in Key Vault; this one has ${value.length}` });
       }
+      refuseUnsafeCharacters(name, ctx, [name]);
+      refuseUnsafeCharacters(value, ctx, [name]);
     }
   }),
 );
@@ -130,10 +139,15 @@ export const rotationPolicySchema = z.strictObject({
   secretName: secretNameSchema,
   generator: generatorSpecSchema,
   rotation: rotationSchema,
-  environment: z.string().trim().min(1, 'cannot be empty').max(64, 'must be at most 64 characters'),
-  owner: z.string().trim().min(1, 'cannot be empty').max(128, 'must be at most 128 characters'),
+  environment: z.string().trim().min(1, 'cannot be empty').max(64, 'must be at most 64 characters').superRefine((text, ctx) => refuseUnsafeCharacters(text, ctx)),
+  owner: z.string().trim().min(1, 'cannot be empty').max(128, 'must be at most 128 characters').superRefine((text, ctx) => refuseUnsafeCharacters(text, ctx)),
   /** When absent, defaultContentType(generator) applies (application/json for templates). */
-  contentType: z.string().min(1, 'cannot be empty; leave it out instead').max(255, 'must be at most 255 characters: Key Vault refuses longer content types').optional(),
+  contentType: z
+    .string()
+    .min(1, 'cannot be empty; leave it out instead')
+    .max(255, 'must be at most 255 characters: Key Vault refuses longer content types')
+    .superRefine((text, ctx) => refuseUnsafeCharacters(text, ctx))
+    .optional(),
   tags: tagsSchema.default({}),
   enabled: z.boolean().default(true),
 });
