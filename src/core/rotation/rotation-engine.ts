@@ -240,10 +240,11 @@ export class RotationEngine {
 
   #decide(policy: RotationPolicy, trigger: RotationTrigger, latest: SecretVersionInfo | undefined, now: Date): Decision {
     if (trigger.kind === 'http') return { rotate: true, reason: trigger.reason };
-    // Whatever events say and however the clocks disagree, a secret gets at most one new version per interval unless an
-    // admin asks. Key Vault's own creation time is the measure: it covers versions written by hand, and a version that
-    // looks newer than now (a vault clock ahead of ours) holds rotation off instead of starting a loop.
-    const createdOn = latest?.createdOn;
+    // Whatever events say and however the clocks disagree, this app writes at most one version of a secret per interval
+    // unless an admin asks. The measure is Key Vault's creation time of our own latest version: a version that looks
+    // newer than now (a vault clock ahead of ours) holds rotation off instead of starting a loop. A version written by
+    // hand, or a secret the policy has just been pointed at, is not ours and is not held off.
+    const createdOn = latest && writtenByUs(latest) ? latest.createdOn : undefined;
     const earliest = createdOn ? new Date(createdOn.getTime() + this.#deps.minRotationIntervalInMs) : undefined;
     if (earliest && now < earliest) {
       return { rotate: false, reason: `the current version was created at ${createdOn!.toISOString()}; no ${trigger.kind} rotates it again before ${earliest.toISOString()}`, notBefore: earliest };
@@ -668,6 +669,10 @@ function contentTypeOf(policy: RotationPolicy): string | undefined {
 
 export function secretRef(policy: RotationPolicy): SecretRef {
   return { vaultUrl: policy.vaultUrl, secretName: policy.secretName };
+}
+
+function writtenByUs(version: SecretVersionInfo): boolean {
+  return version.tags[MANAGED_TAGS.managedBy] === MANAGED_BY_VALUE && version.tags[MANAGED_TAGS.rotationId] !== undefined;
 }
 
 /** Vault hosts are case-insensitive; secret names are too (Key Vault treats 'Db' and 'db' as one secret). */
