@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { z } from 'zod';
 import type { AppServices } from '../composition.js';
@@ -36,7 +37,8 @@ export async function rotatePolicy(request: HttpRequest, _context: InvocationCon
     kind: 'http',
     actor: callerOf(request),
     reason: body.reason,
-    ...(idempotencyKey ? { idempotencyKey: `http:${idempotencyKey}` } : {}),
+    // The key is bound to the request it came with: the same key with another body is refused (422), not replayed.
+    ...(idempotencyKey ? { idempotencyKey: `http:${idempotencyKey}`, idempotencyFingerprint: fingerprintOf(body) } : {}),
   };
   if (body.dryRun) {
     return { status: 200, jsonBody: { dryRun: true, ...(await services.engine.plan(policyId, trigger)) } };
@@ -53,3 +55,8 @@ export async function rotatePolicy(request: HttpRequest, _context: InvocationCon
 }
 
 app.http('rotatePolicy', { methods: ['POST'], authLevel: 'function', route: 'policies/{id}/rotate', handler: httpHandler(rotatePolicy) });
+
+/** A digest of the validated body; the reason is free text, so it is hashed rather than stored. */
+function fingerprintOf(body: { reason: string; dryRun: boolean }): string {
+  return `sha256:${createHash('sha256').update(JSON.stringify([body.reason, body.dryRun])).digest('base64url')}`;
+}

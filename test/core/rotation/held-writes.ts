@@ -27,3 +27,20 @@ export function holdSecretWrites(stores: Stores): HeldWrites {
   });
   return { stores: { ...stores, secrets }, reached, release: releaseWrite };
 }
+
+/** The stores as a process sees them whose next `times` Key Vault writes fail with `error`. */
+export function failingSecretWrites(stores: Stores, error: Error, times = 1): Stores {
+  let left = times;
+  const secrets = new Proxy(stores.secrets, {
+    get(target, property, receiver) {
+      const member = Reflect.get(target, property, receiver) as unknown;
+      if (typeof member !== 'function') return member;
+      if (property !== 'write') return member.bind(target);
+      return async (...args: unknown[]) => {
+        if (left-- > 0) throw error;
+        return (member as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { ...stores, secrets };
+}
