@@ -1,6 +1,7 @@
 import { app, type EventGridEvent, type InvocationContext } from '@azure/functions';
-import { DomainError } from '../core/errors.js';
-import { appServices } from '../composition.js';
+import { jsonLineLogger } from '../adapters/console-logger.js';
+import { DomainError, describeError } from '../core/errors.js';
+import { appServices, type AppServices } from '../composition.js';
 
 /**
  * Key Vault's SecretNearExpiry / SecretExpired / SecretNewVersionCreated events.
@@ -10,13 +11,19 @@ import { appServices } from '../composition.js';
 export async function onKeyVaultEvent(event: EventGridEvent, context: InvocationContext): Promise<void> {
   const services = appServices();
   await services.ready();
+  await handleKeyVaultEvent(event, context, services);
+}
+
+/** The event's fields are the sender's: they reach the log as escaped, bounded JSON fields, never as the line itself. */
+export async function handleKeyVaultEvent(event: EventGridEvent, context: InvocationContext, services: Pick<AppServices, 'events'>): Promise<void> {
+  const log = jsonLineLogger(context);
   try {
     const result = await services.events.handle(event);
-    const detail = result.status === 'rotation' ? `${result.outcome.status}: ${result.outcome.reason}` : result.reason;
-    context.info(`event ${result.eventId} ${result.status}: ${detail}`);
+    const detail = result.status === 'rotation' ? { outcome: result.outcome.status, reason: result.outcome.reason } : { reason: result.reason };
+    log.info('event.handled', { eventId: result.eventId, status: result.status, ...detail });
   } catch (error) {
     if (error instanceof DomainError && !error.retryable) {
-      context.error(`event ${event.id} refused permanently: ${error.message}`);
+      log.error('event.refused', { eventId: String(event.id), error: describeError(error) });
       return;
     }
     throw error;

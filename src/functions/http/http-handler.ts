@@ -3,7 +3,9 @@
  * maps errors to the API's error shape, and logs failures without values.
  */
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { jsonLineLogger } from '../../adapters/console-logger.js';
 import { describeError } from '../../core/errors.js';
+import { boundText } from '../../core/untrusted-text.js';
 import { appServices, type AppServices } from '../../composition.js';
 import { toErrorResponse } from './http-errors.js';
 
@@ -18,7 +20,7 @@ export function httpHandler(handler: ServiceHttpHandler): HttpHandler {
     } catch (error) {
       const response = toErrorResponse(error, context.invocationId);
       const status = response.status ?? 500;
-      if (status >= 500) context.error(`http.failed ${request.method} ${new URL(request.url).pathname}: ${describeError(error)}`);
+      if (status >= 500) jsonLineLogger(context).error('http.failed', { method: request.method, path: new URL(request.url).pathname, error: describeError(error) });
       return response;
     }
   };
@@ -26,5 +28,7 @@ export function httpHandler(handler: ServiceHttpHandler): HttpHandler {
 
 /** Who is calling: the Easy Auth principal when App Service authentication is on, else the function key holder. */
 export function callerOf(request: HttpRequest): string {
-  return request.headers.get('x-ms-client-principal-name') ?? request.headers.get('x-ms-client-principal-id') ?? 'function-key';
+  const principal = request.headers.get('x-ms-client-principal-name') ?? request.headers.get('x-ms-client-principal-id');
+  // Without App Service authentication, whoever holds the key sets these headers: escaped and bounded, as they reach the audit trail.
+  return principal === null ? 'function-key' : boundText(principal, 256);
 }
