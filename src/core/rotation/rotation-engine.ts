@@ -240,6 +240,17 @@ export class RotationEngine {
 
   #decide(policy: RotationPolicy, trigger: RotationTrigger, latest: SecretVersionInfo | undefined, now: Date): Decision {
     if (trigger.kind === 'http') return { rotate: true, reason: trigger.reason };
+    if (trigger.kind === 'event') {
+      // Evidence first: an event Key Vault contradicts is recorded as such, whatever else would have held it off.
+      if (!latest) return { rotate: false, reason: 'the secret no longer exists' };
+      if (trigger.eventVersion !== latest.version) {
+        return { rotate: false, reason: `stale event: version '${trigger.eventVersion}' is no longer the current version` };
+      }
+      if (trigger.eventClaim) {
+        const check = checkEventClaim(trigger.eventClaim, latest, now);
+        if (!check.plausible) return { rotate: false, reason: `implausible event: ${check.why}`, implausible: true };
+      }
+    }
     // Whatever events say and however the clocks disagree, this app writes at most one version of a secret per interval
     // unless an admin asks. The measure is Key Vault's creation time of our own latest version: a version that looks
     // newer than now (a vault clock ahead of ours) holds rotation off instead of starting a loop. A version written by
@@ -249,19 +260,9 @@ export class RotationEngine {
     if (earliest && now < earliest) {
       return { rotate: false, reason: `the current version was created at ${createdOn!.toISOString()}; no ${trigger.kind} rotates it again before ${earliest.toISOString()}`, notBefore: earliest };
     }
-    if (trigger.kind === 'timer') {
-      const due = isDue(policy, latest, now);
-      return { rotate: due.due, reason: due.reason };
-    }
-    if (!latest) return { rotate: false, reason: 'the secret no longer exists' };
-    if (trigger.eventVersion !== latest.version) {
-      return { rotate: false, reason: `stale event: version '${trigger.eventVersion}' is no longer the current version` };
-    }
-    if (trigger.eventClaim) {
-      const check = checkEventClaim(trigger.eventClaim, latest, now);
-      if (!check.plausible) return { rotate: false, reason: `implausible event: ${check.why}`, implausible: true };
-    }
-    return { rotate: true, reason: trigger.reason };
+    if (trigger.kind === 'event') return { rotate: true, reason: trigger.reason };
+    const due = isDue(policy, latest, now);
+    return { rotate: due.due, reason: due.reason };
   }
 
   async #resume(policy: RotationPolicy, loaded: LoadedState, trigger: RotationTrigger): Promise<RotationOutcome> {
