@@ -39,6 +39,9 @@ export interface CompositionOptions {
   onEntitiesRead?: EntitiesReadListener;
 }
 
+/** Each Key Vault call of a dry run, retries included; a throttled dry run answers 503 within about this long. */
+export const DRY_RUN_KEY_VAULT_BUDGET_IN_MS = 2_000;
+
 export function composeServices(config: AppConfig, options: CompositionOptions = {}): AppServices {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? consoleLogger;
@@ -50,12 +53,15 @@ export function composeServices(config: AppConfig, options: CompositionOptions =
     ...(options.onEntitiesRead ? { onEntitiesRead: options.onEntitiesRead } : {}),
   });
   const secrets = new KeyVaultSecretStore(clients);
+  // A dry run has a caller waiting and changes nothing: it gives up after DRY_RUN_KEY_VAULT_BUDGET_IN_MS instead of riding out Key Vault's 1-16 s throttling backoff.
+  const planSecrets = new KeyVaultSecretStore(clients, { retryBudgetInMs: DRY_RUN_KEY_VAULT_BUDGET_IN_MS });
   const engine = new RotationEngine({
     policies: tables.policies,
     states: tables.states,
     schedule: tables.schedule,
     audit: tables.audit,
     secrets,
+    planSecrets,
     clock,
     newId,
     logger,

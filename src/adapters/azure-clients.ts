@@ -18,9 +18,14 @@ import { keyVaultThrottlingRetryPolicy, type ThrottlingRetryOptions } from './ke
 
 export type ClientFactoryConfig = Pick<AppConfig, 'storage' | 'managedIdentityClientId' | 'keyVaultEmulator'>;
 
+export interface SecretClientOptions {
+  /** Total time one Key Vault call may take, retries included (a dry run's budget); Key Vault's full backoff when absent. */
+  retryBudgetInMs?: number;
+}
+
 export interface AzureClientFactory {
   readonly credential: TokenCredential;
-  secretClient(vaultUrl: string): SecretClient;
+  secretClient(vaultUrl: string, options?: SecretClientOptions): SecretClient;
   tableClient(tableName: string): TableClient;
   queueClient(queueName: string): QueueClient;
 }
@@ -70,13 +75,15 @@ export function createAzureClientFactory(config: ClientFactoryConfig, options: C
 
   return {
     credential,
-    secretClient(vaultUrl) {
-      const key = vaultUrl.toLowerCase();
+    secretClient(vaultUrl, clientOptions = {}) {
+      const budget = clientOptions.retryBudgetInMs;
+      const key = `${vaultUrl.toLowerCase()} ${budget ?? ''}`;
       let client = secretClients.get(key);
       if (!client) {
+        const throttling = { ...options.throttlingRetry, ...(budget !== undefined ? { budgetInMs: budget } : {}) };
         client = new SecretClient(vaultUrl, credential, {
           ...(agent ? { agent } : {}),
-          additionalPolicies: [{ policy: keyVaultThrottlingRetryPolicy(options.throttlingRetry), position: 'perCall' }],
+          additionalPolicies: [{ policy: keyVaultThrottlingRetryPolicy(throttling), position: 'perCall' }],
         });
         secretClients.set(key, client);
       }

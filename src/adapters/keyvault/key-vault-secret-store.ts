@@ -64,11 +64,23 @@ function propertiesOnly(secret: KeyVaultSecret): SecretProperties {
   return secret.properties;
 }
 
+export interface KeyVaultSecretStoreOptions {
+  /** Total time each Key Vault call may take, retries included: for reads someone is waiting on, such as a dry run. */
+  retryBudgetInMs?: number;
+}
+
 export class KeyVaultSecretStore implements SecretStore {
-  constructor(private readonly clients: Pick<AzureClientFactory, 'secretClient'>) {}
+  constructor(
+    private readonly clients: Pick<AzureClientFactory, 'secretClient'>,
+    private readonly options: KeyVaultSecretStoreOptions = {},
+  ) {}
+
+  #client(vaultUrl: string) {
+    return this.options.retryBudgetInMs === undefined ? this.clients.secretClient(vaultUrl) : this.clients.secretClient(vaultUrl, { retryBudgetInMs: this.options.retryBudgetInMs });
+  }
 
   async getLatest(ref: SecretRef): Promise<SecretVersionInfo | undefined> {
-    const client = this.clients.secretClient(ref.vaultUrl);
+    const client = this.#client(ref.vaultUrl);
     try {
       return toInfo(ref, propertiesOnly(await client.getSecret(ref.secretName)));
     } catch (error) {
@@ -80,7 +92,7 @@ export class KeyVaultSecretStore implements SecretStore {
   }
 
   async getVersion(ref: SecretRef, version: string): Promise<SecretVersionInfo | undefined> {
-    const client = this.clients.secretClient(ref.vaultUrl);
+    const client = this.#client(ref.vaultUrl);
     try {
       return toInfo(ref, propertiesOnly(await client.getSecret(ref.secretName, { version })));
     } catch (error) {
@@ -95,7 +107,7 @@ export class KeyVaultSecretStore implements SecretStore {
   }
 
   async write(ref: SecretRef, value: SecretValue, options: WriteSecretOptions): Promise<SecretVersionInfo> {
-    const client = this.clients.secretClient(ref.vaultUrl);
+    const client = this.#client(ref.vaultUrl);
     try {
       const written = await client.setSecret(ref.secretName, value.reveal(), {
         enabled: true,
@@ -111,7 +123,7 @@ export class KeyVaultSecretStore implements SecretStore {
   }
 
   async #newest(ref: SecretRef, matches: (info: SecretVersionInfo) => boolean): Promise<SecretVersionInfo | undefined> {
-    const client = this.clients.secretClient(ref.vaultUrl);
+    const client = this.#client(ref.vaultUrl);
     let newest: SecretVersionInfo | undefined;
     try {
       for await (const properties of client.listPropertiesOfSecretVersions(ref.secretName)) {
