@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { ValidationError } from './core/errors.js';
 import { parseVaultUrl } from './core/names.js';
+import { quote, withoutUserinfo } from './core/untrusted-text.js';
 
 export type SettingScope = 'azure' | 'local';
 
@@ -179,7 +180,7 @@ function httpsUrl(name: string, raw: string): string {
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError(name, `'${raw}' is not a URL`);
+    throw new ConfigError(name, `${quote(withoutUserinfo(raw), 128)} is not a URL`);
   }
   if (url.protocol !== 'https:') throw new ConfigError(name, 'must be an https URL');
   return url.origin.toLowerCase();
