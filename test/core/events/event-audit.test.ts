@@ -3,6 +3,7 @@
  * event under its own record (a duplicate delivery adds none), whose version counts as
  * the app's own, and what a rotation it starts says about the event.
  */
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { LogProperties, Logger } from '../../../src/core/logger.js';
 import { SecretValue } from '../../../src/core/secret-value.js';
@@ -63,12 +64,13 @@ describe('KeyVaultEventHandler records', () => {
   it('each event for an ungoverned secret under its own record, and changes nothing', async () => {
     // Arrange
     const { stores, app, event, lines, vaultName } = await governed();
+    const [v1, v2] = [randomBytes(16).toString('hex'), randomBytes(16).toString('hex')];
 
     // Act
     const outcomes = [
-      await app.events.handle(event('SecretNearExpiry', 'v1', 'unmanaged-1', 'not-governed')),
-      await app.events.handle(event('SecretNearExpiry', 'v2', 'unmanaged-2', 'not-governed')),
-      await app.events.handle(event('SecretNearExpiry', 'v2', 'unmanaged-2', 'not-governed')),
+      await app.events.handle(event('SecretNearExpiry', v1, 'unmanaged-1', 'not-governed')),
+      await app.events.handle(event('SecretNearExpiry', v2, 'unmanaged-2', 'not-governed')),
+      await app.events.handle(event('SecretNearExpiry', v2, 'unmanaged-2', 'not-governed')),
     ];
 
     // Assert
@@ -77,13 +79,13 @@ describe('KeyVaultEventHandler records', () => {
     const records = stores.audit.records().filter((record) => record.action === 'secret.unmanaged-event');
     expect(records).toHaveLength(2);
     expect(records).toMatchObject([
-      { secretName: 'not-governed', vaultUrl: `https://${vaultName}.vault.azure.net`, actor: 'eventgrid:unmanaged-1', newVersion: 'v1' },
-      { secretName: 'not-governed', vaultUrl: `https://${vaultName}.vault.azure.net`, actor: 'eventgrid:unmanaged-2', newVersion: 'v2' },
+      { secretName: 'not-governed', vaultUrl: `https://${vaultName}.vault.azure.net`, actor: 'eventgrid:unmanaged-1', newVersion: v1 },
+      { secretName: 'not-governed', vaultUrl: `https://${vaultName}.vault.azure.net`, actor: 'eventgrid:unmanaged-2', newVersion: v2 },
     ]);
     expect(records[0]!.policyId).toBeUndefined();
     expect(stores.secrets.counts.creates).toBe(1);
     expect(lines.filter((line) => line.message === 'event.unmanaged').map((line) => line.properties)).toContainEqual(
-      expect.objectContaining({ eventId: 'unmanaged-1', eventType: 'Microsoft.KeyVault.SecretNearExpiry', vaultName, secretName: 'not-governed', version: 'v1' }),
+      expect.objectContaining({ eventId: 'unmanaged-1', eventType: 'Microsoft.KeyVault.SecretNearExpiry', vaultName, secretName: 'not-governed', version: v1 }),
     );
   });
 

@@ -71,6 +71,7 @@ describe('a dry run', () => {
   it('of a timer that is not due yet says when it will be', async () => {
     const { stores, policy, app } = await governed();
     await app.engine.rotate(policy.id, http);
+    stores.clock.advance(DAY);
     const plan = await app.engine.plan(policy.id, timer);
     expect(plan).toMatchObject({ wouldRotate: false, reason: expect.stringContaining('not due until'), keyVaultOperations: { creates: 0, others: 1 } });
     expect(plan.newVersionExpiresOn).toBeUndefined();

@@ -1,10 +1,14 @@
 /**
  * An in-memory Key Vault for engine unit tests: versions with tags and times,
  * and a count of operations by kind, so a test can assert what a rotation cost.
- * Integration tests use the real SecretClient against the emulator instead.
+ * It passes the SecretStore contract (test/support/contract/secret-store.contract.ts)
+ * that the real adapter passes against the emulator: times to the second,
+ * case-insensitive names and versions, and Key Vault's refusals of bad names,
+ * sizes and tags. Integration tests use the real SecretClient against the emulator.
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../../src/core/clock.js';
+import { PermanentDependencyError } from '../../../src/core/errors.js';
 import type { SecretRef, SecretStore, SecretVersionInfo, WriteSecretOptions } from '../../../src/core/ports.js';
 import type { SecretValue } from '../../../src/core/secret-value.js';
 
@@ -13,19 +17,45 @@ interface StoredVersion {
   value: string;
 }
 
+interface StoredSecret {
+  /** The casing the secret was created with; Key Vault reports it whatever casing a caller uses. */
+  name: string;
+  versions: StoredVersion[];
+}
+
 export interface SecretStoreCounts {
   creates: number;
   others: number;
 }
 
+/** Key Vault's limits, as the emulator (src/local/keyvault-emulator/validation.ts) enforces them. */
+const SECRET_NAME = /^[0-9A-Za-z-]{1,127}$/;
+const MAX_VALUE_BYTES = 25 * 1024;
+const MAX_CONTENT_TYPE_LENGTH = 255;
+const MAX_TAGS = 15;
+const MAX_TAG_TEXT_LENGTH = 256;
+
 const key = (ref: SecretRef) => `${ref.vaultUrl.toLowerCase()}|${ref.secretName.toLowerCase()}`;
+
+/** Key Vault keeps times as whole seconds since the epoch. */
+const toSecond = (date: Date) => new Date(Math.floor(date.getTime() / 1000) * 1000);
 
 /** Yields to the event loop so concurrent callers interleave as they would over a network. */
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+function refusal(ref: SecretRef, value: string, options: WriteSecretOptions): string | undefined {
+  if (!SECRET_NAME.test(ref.secretName)) return 'an invalid name';
+  if (Buffer.byteLength(value, 'utf8') > MAX_VALUE_BYTES) return 'a value over 25 KiB';
+  if (options.contentType !== undefined && options.contentType.length > MAX_CONTENT_TYPE_LENGTH) return 'a content type too long';
+  const tags = Object.entries(options.tags);
+  if (tags.length > MAX_TAGS) return 'too many tags';
+  if (tags.some(([name, tag]) => name.length > MAX_TAG_TEXT_LENGTH || tag.length > MAX_TAG_TEXT_LENGTH)) return 'a tag too long';
+  return undefined;
+}
+
 export class InMemorySecretStore implements SecretStore {
   readonly counts: SecretStoreCounts = { creates: 0, others: 0 };
-  readonly #versions = new Map<string, StoredVersion[]>();
+  readonly #secrets = new Map<string, StoredSecret>();
 
   constructor(private readonly clock: Clock) {}
 
@@ -38,7 +68,7 @@ export class InMemorySecretStore implements SecretStore {
   async getVersion(ref: SecretRef, version: string): Promise<SecretVersionInfo | undefined> {
     this.counts.others++;
     await tick();
-    return this.#list(ref).find((v) => v.info.version === version)?.info;
+    return this.#list(ref).find((v) => v.info.version === version.toLowerCase())?.info;
   }
 
   async findVersionByTag(ref: SecretRef, tagName: string, tagValue: string): Promise<SecretVersionInfo | undefined> {
@@ -50,19 +80,26 @@ export class InMemorySecretStore implements SecretStore {
   async write(ref: SecretRef, value: SecretValue, options: WriteSecretOptions): Promise<SecretVersionInfo> {
     this.counts.creates++;
     await tick();
+    const revealed = value.reveal();
+    const refused = refusal(ref, revealed, options);
+    // The adapter's message for a 400, which names no value.
+    if (refused) throw new PermanentDependencyError(`Key Vault writing '${ref.secretName}' in ${ref.vaultUrl} was refused: Key Vault answered 400 BadParameter (${refused})`);
+    const secret = this.#secrets.get(key(ref)) ?? { name: ref.secretName, versions: [] };
+    const now = toSecond(this.clock.now());
     const info: SecretVersionInfo = {
       vaultUrl: ref.vaultUrl,
-      secretName: ref.secretName,
+      secretName: secret.name,
       version: randomUUID().replaceAll('-', ''),
       enabled: true,
-      createdOn: this.clock.now(),
-      expiresOn: options.expiresOn,
-      ...(options.contentType ? { contentType: options.contentType } : {}),
+      createdOn: now,
+      updatedOn: now,
+      ...(options.notBefore ? { notBefore: toSecond(options.notBefore) } : {}),
+      ...(options.expiresOn ? { expiresOn: toSecond(options.expiresOn) } : {}),
+      ...(options.contentType !== undefined ? { contentType: options.contentType } : {}),
       tags: { ...options.tags },
     };
-    const list = this.#versions.get(key(ref)) ?? [];
-    list.push({ info, value: value.reveal() });
-    this.#versions.set(key(ref), list);
+    secret.versions.push({ info, value: revealed });
+    this.#secrets.set(key(ref), secret);
     return info;
   }
 
@@ -82,6 +119,6 @@ export class InMemorySecretStore implements SecretStore {
   }
 
   #list(ref: SecretRef): StoredVersion[] {
-    return this.#versions.get(key(ref)) ?? [];
+    return this.#secrets.get(key(ref))?.versions ?? [];
   }
 }
