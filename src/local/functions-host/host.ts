@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Logger, LogProperties } from '../../core/logger.js';
+import { boundText } from '../../core/untrusted-text.js';
 import { resolveAppSettings } from './app-settings.js';
 import { createConsoleLogger } from './console-logger.js';
 import { addSystemLogSink, currentProgrammingModel, loadFunctionModules, type FunctionRegistration, type HookRegistration } from './core-module.js';
@@ -180,6 +181,11 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
+}
+
+/** The host's own error answers quote request paths and names: escaped and bounded, like its log lines. */
+function sendError(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+  sendJson(res, status, { error: boundText(message, 512) }, headers);
 }
 
 function errorMessage(error: unknown): string {
@@ -381,7 +387,7 @@ class LocalFunctionsHost implements RunningFunctionsHost {
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       if (this.#stopping) {
-        sendJson(res, 503, { error: 'the functions host is stopping' }, { connection: 'close' });
+        sendError(res, 503, 'the functions host is stopping', { connection: 'close' });
         return;
       }
       const url = new URL(req.url ?? '/', `http://${req.headers.host ?? new URL(this.url).host}`);
@@ -392,10 +398,10 @@ class LocalFunctionsHost implements RunningFunctionsHost {
       if (admin) return await this.#handleAdminInvoke(req, res, decodeURIComponent(admin[1] ?? ''));
       if (req.method === 'GET' && path === '/admin/functions') return sendJson(res, 200, this.functions);
       if (req.method === 'GET' && path === '/admin/host/status') return sendJson(res, 200, { state: 'Running', version: 'local' });
-      sendJson(res, 404, { error: `nothing is served at ${path}` });
+      sendError(res, 404, `nothing is served at ${path}`);
     } catch (error) {
       if (error instanceof PayloadTooLargeError) {
-        if (!res.headersSent) sendJson(res, 413, { error: `request body over ${MAX_BODY_BYTES} bytes` }, { connection: 'close' });
+        if (!res.headersSent) sendError(res, 413, `request body over ${MAX_BODY_BYTES} bytes`, { connection: 'close' });
         return;
       }
       this.#logger.error(`request ${req.method ?? ''} ${req.url ?? ''} failed: ${errorMessage(error)}`, { stack: errorStack(error) });
@@ -411,11 +417,11 @@ class LocalFunctionsHost implements RunningFunctionsHost {
       const params = fn.route!.match(routePath);
       return params ? [{ fn, params }] : [];
     });
-    if (matches.length === 0) return sendJson(res, 404, { error: `no function serves ${url.pathname}` });
+    if (matches.length === 0) return sendError(res, 404, `no function serves ${url.pathname}`);
     const chosen = matches.find(({ fn }) => !fn.methods || fn.methods.includes(method));
     if (!chosen) {
       const allowed = [...new Set(matches.flatMap(({ fn }) => fn.methods ?? []))];
-      return sendJson(res, 405, { error: `${method} is not allowed on ${url.pathname}` }, { allow: allowed.join(', ') });
+      return sendError(res, 405, `${method} is not allowed on ${url.pathname}`, { allow: allowed.join(', ') });
     }
     const body = await readBody(req);
     const http: RpcHttpData = { method, url: url.href, headers: flattenHeaders(req.headers), params: chosen.params };
@@ -445,18 +451,18 @@ class LocalFunctionsHost implements RunningFunctionsHost {
 
   async #handleEventGrid(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const fn = this.#eventGridFunction(url);
-    if (!fn) return sendJson(res, 404, { error: `no Event Grid function named '${url.searchParams.get('functionName') ?? ''}'` });
+    if (!fn) return sendError(res, 404, `no Event Grid function named '${url.searchParams.get('functionName') ?? ''}'`);
     // CloudEvents abuse protection: Event Grid asks with OPTIONS before delivering.
     if (req.method === 'OPTIONS') {
       const origin = req.headers['webhook-request-origin'];
       res.writeHead(200, { 'webhook-allowed-origin': typeof origin === 'string' ? origin : '*', 'webhook-allowed-rate': '*' }).end();
       return;
     }
-    if (req.method !== 'POST') return sendJson(res, 405, { error: 'Event Grid delivers with POST' }, { allow: 'POST, OPTIONS' });
+    if (req.method !== 'POST') return sendError(res, 405, 'Event Grid delivers with POST', { allow: 'POST, OPTIONS' });
     const refuse = (reason: string): void => {
       // A 400 tells Event Grid not to retry; the reason goes to the log, where whoever sent it can look.
       this.#logger.warn(`Event Grid delivery refused: ${reason}`, { functionName: fn.name });
-      sendJson(res, 400, { error: reason });
+      sendError(res, 400, reason);
     };
     const text = (await readBody(req)).toString('utf8');
     // Events that nest as real ones do (the array, the event, its data, a value or two) pass; the outer array is the one extra level.
@@ -474,7 +480,7 @@ class LocalFunctionsHost implements RunningFunctionsHost {
     if (kind === 'SubscriptionValidation') {
       const validation = records.find((e) => e['eventType'] === VALIDATION_EVENT);
       const code = (validation?.['data'] as Record<string, unknown> | undefined)?.['validationCode'];
-      if (typeof code !== 'string') return sendJson(res, 400, { error: `expected a ${VALIDATION_EVENT} with data.validationCode` });
+      if (typeof code !== 'string') return sendError(res, 400, `expected a ${VALIDATION_EVENT} with data.validationCode`);
       this.#logger.info(`Event Grid subscription validated for '${fn.name}'`, { functionName: fn.name });
       return sendJson(res, 200, { validationResponse: code });
     }
@@ -482,7 +488,7 @@ class LocalFunctionsHost implements RunningFunctionsHost {
     const contentType = String(req.headers['content-type'] ?? '');
     const isCloudEvents = contentType.includes('cloudevents') || records.every((e) => typeof e['specversion'] === 'string');
     if (kind !== 'Notification' && !(kind === undefined && isCloudEvents)) {
-      return sendJson(res, 400, { error: `unexpected aeg-event-type '${String(kind)}' (expected SubscriptionValidation or Notification)` });
+      return sendError(res, 400, `unexpected aeg-event-type '${String(kind)}' (expected SubscriptionValidation or Notification)`);
     }
     let failed = 0;
     for (const event of records) {
@@ -495,21 +501,21 @@ class LocalFunctionsHost implements RunningFunctionsHost {
       }
     }
     // 500 makes Event Grid retry the delivery (the whole batch), as it does with the real host.
-    if (failed > 0) return sendJson(res, 500, { error: `${failed} of ${records.length} event(s) failed` });
+    if (failed > 0) return sendError(res, 500, `${failed} of ${records.length} event(s) failed`);
     sendJson(res, 200, {});
   }
 
   async #handleAdminInvoke(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
-    if (req.method !== 'POST') return sendJson(res, 405, { error: 'use POST' }, { allow: 'POST' });
+    if (req.method !== 'POST') return sendError(res, 405, 'use POST', { allow: 'POST' });
     const fn = this.#byName.get(name.toLowerCase());
-    if (!fn) return sendJson(res, 404, { error: `no function named '${name}'` });
-    if (isHttp(fn)) return sendJson(res, 400, { error: `'${fn.name}' is HTTP-triggered: call ${this.#info(fn).url}` });
+    if (!fn) return sendError(res, 404, `no function named '${name}'`);
+    if (isHttp(fn)) return sendError(res, 400, `'${fn.name}' is HTTP-triggered: call ${this.#info(fn).url}`);
     const text = (await readBody(req)).toString('utf8');
     let input: unknown;
     try {
       input = text.trim() === '' ? undefined : (JSON.parse(text) as { input?: unknown }).input;
     } catch {
-      return sendJson(res, 400, { error: 'expected a JSON body like {"input": "..."}' });
+      return sendError(res, 400, 'expected a JSON body like {"input": "..."}');
     }
     // As the real host: accept, then run in the background (failures go to the log).
     void this.#invoke(fn, this.#adminInput(fn, input)).catch(() => undefined);

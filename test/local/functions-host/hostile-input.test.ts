@@ -125,4 +125,19 @@ describe('the local host with hostile Event Grid deliveries', () => {
     expect(response.status).toBe(500);
     await expect.poll(() => written.slice(before)).toMatch(/error .*Executed 'onEvent' \(Failed\): event fails asked to fail/);
   });
+
+  it.each([
+    ['an Event Grid function', (name: string) => `/runtime/webhooks/eventgrid?functionName=${name}`, 'POST'],
+    ['an admin function', (name: string) => `/admin/functions/${name}`, 'POST'],
+    ['an API route', (name: string) => `/api/${name}`, 'GET'],
+  ])('answers a request for an unknown %s without echoing its name raw or unbounded', async (_kind, path, method) => {
+    // Act
+    const response = await fetch(`${host.url}${path(`%0A%E2%80%AE${'x'.repeat(6_000)}`)}`, { method });
+
+    // Assert
+    expect(response.status).toBe(404);
+    const text = await response.text();
+    expect(text.length).toBeLessThan(1_000);
+    expect(text).not.toMatch(/[\n\u202e]/u);
+  });
 });
