@@ -265,9 +265,12 @@ function applyRandom(base: Json, paths: string[][]): fc.Arbitrary<Json> {
 
 // ---------------------------------------------------------------- headers and queries
 
-/** Header values as Node presents them: latin1, no CR, LF or NUL (the HTTP parser refuses those). */
+/**
+ * Header values as they can reach the app: UTF-8 bytes read as latin1, as Node presents
+ * them, without the control characters (other than tab) that HTTP parsers refuse before any app sees them.
+ */
 export const headerValue: fc.Arbitrary<string> = hostileString('W/"datetime\'2026-01-01\'"').map((text) =>
-  Buffer.from(text, 'utf8').toString('latin1').replace(/[\r\n\0]/g, ' ').trim(),
+  Buffer.from(text, 'utf8').toString('latin1').replace(/[\u0000-\u0008\u000a-\u001f\u007f]/g, ' ').trim(),
 );
 
 export const headerBag: fc.Arbitrary<Record<string, string>> = fc.dictionary(

@@ -7,7 +7,7 @@ import { describe, it } from 'vitest';
 import { ValidationError } from '../../src/core/errors.js';
 import { parseKeyVaultEvent } from '../../src/core/events/key-vault-event.js';
 import { parsePolicy } from '../../src/core/policy/policy.js';
-import { fuzzParameters, fuzzRuns } from '../support/fuzz-settings.js';
+import { fuzzParameters, fuzzRuns, fuzzTimeoutInMs } from '../support/fuzz-settings.js';
 import { anyJson, jsonText, mutatedEvent, mutatedPolicy, validPolicyId } from './arbitraries.js';
 import { holds } from './harness.js';
 import { ERROR_RESPONSE_BOUND, hasUnsafeText, PropertyBroken } from './properties.js';
@@ -55,7 +55,7 @@ describe('policy JSON (parsePolicy)', () => {
       }),
       fuzzParameters('policy-json', RUNS),
     );
-  }, 300_000);
+  }, fuzzTimeoutInMs(RUNS, 5));
 });
 
 describe('Key Vault events (parseKeyVaultEvent)', () => {
@@ -88,5 +88,5 @@ describe('Key Vault events (parseKeyVaultEvent)', () => {
       }),
       fuzzParameters('event-parsing', RUNS),
     );
-  }, 300_000);
+  }, fuzzTimeoutInMs(RUNS, 5));
 });

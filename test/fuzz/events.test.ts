@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { parseKeyVaultEvent } from '../../src/core/events/key-vault-event.js';
 import { captureConsole, startAppStack, type AppStack, type ConsoleCapture } from '../support/app-stack.js';
-import { fuzzHttpRuns, fuzzParameters, fuzzRuns } from '../support/fuzz-settings.js';
+import { fuzzAppRuns, fuzzHttpRuns, fuzzParameters, fuzzTimeoutInMs } from '../support/fuzz-settings.js';
 import { jsonText, mutatedEvent } from './arbitraries.js';
 import { createTargets, holds, writeCounts, type Targets } from './harness.js';
 import { echoesBounded, hasUnsafeText, logLinesBounded, neverA5xx, PropertyBroken } from './properties.js';
@@ -18,7 +18,7 @@ let stack: AppStack;
 let targets: Targets;
 let logs: ConsoleCapture;
 let templates: Record<string, unknown>[];
-const RUNS = fuzzRuns();
+const RUNS = fuzzAppRuns();
 const HTTP_RUNS = fuzzHttpRuns();
 
 beforeAll(async () => {
@@ -81,7 +81,7 @@ describe('Event Grid payloads to the event function, in process', () => {
       }),
       fuzzParameters('events-in-process', RUNS),
     );
-  }, 600_000);
+  }, fuzzTimeoutInMs(RUNS));
 });
 
 describe('Event Grid deliveries to the local host webhook', () => {
@@ -95,5 +95,5 @@ describe('Event Grid deliveries to the local host webhook', () => {
       }),
       fuzzParameters('events-http', HTTP_RUNS),
     );
-  }, 600_000);
+  }, fuzzTimeoutInMs(HTTP_RUNS, 200));
 });

@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { captureConsole, startAppStack, type AppRequest, type AppStack, type ConsoleCapture } from '../support/app-stack.js';
-import { fuzzParameters } from '../support/fuzz-settings.js';
+import { fuzzParameters, fuzzTimeoutInMs } from '../support/fuzz-settings.js';
 import { anyJson, headerBag, jsonText, mutatedPolicy, queryString, rawBodyText, rotateBody, routeId, validPolicyId } from './arbitraries.js';
 import { checkRequest as checkOne, createTargets, fillRoute, holds, RAW_SEGMENTS, routesOf, type RouteInfo, type Targets } from './harness.js';
 import { hasUnsafeText, logLinesBounded, PropertyBroken } from './properties.js';
@@ -68,7 +68,7 @@ export function describeHttpSurfaces({ inProcess, runs: RUNS }: HttpSurfaceOptio
         }),
         fuzzParameters(`put-policy-bodies-${mode}`, RUNS),
       );
-    }, 600_000);
+    }, fuzzTimeoutInMs(RUNS));
   });
 
   describe('POST /policies/{id}/rotate bodies', () => {
@@ -89,7 +89,7 @@ export function describeHttpSurfaces({ inProcess, runs: RUNS }: HttpSurfaceOptio
         }),
         fuzzParameters(`rotate-bodies-${mode}`, RUNS),
       );
-    }, 600_000);
+    }, fuzzTimeoutInMs(RUNS));
   });
 
   describe('route parameters of every route', () => {
@@ -113,7 +113,7 @@ export function describeHttpSurfaces({ inProcess, runs: RUNS }: HttpSurfaceOptio
         }),
         fuzzParameters(`route-parameters-${mode}`, RUNS),
       );
-    }, 600_000);
+    }, fuzzTimeoutInMs(RUNS));
   });
 
   describe('query strings of every route', () => {
@@ -134,7 +134,7 @@ export function describeHttpSurfaces({ inProcess, runs: RUNS }: HttpSurfaceOptio
         }),
         fuzzParameters(`query-strings-${mode}`, RUNS),
       );
-    }, 600_000);
+    }, fuzzTimeoutInMs(RUNS));
   });
 
   describe('headers of every route', () => {
@@ -154,7 +154,7 @@ export function describeHttpSurfaces({ inProcess, runs: RUNS }: HttpSurfaceOptio
         }),
         fuzzParameters(`headers-${mode}`, RUNS),
       );
-    }, 600_000);
+    }, fuzzTimeoutInMs(RUNS));
 
     function mutatedBodyFor(id: string) {
       return { id, vaultUrl: stack.vaultUrl(), secretName: id, generator: { kind: 'uuid' }, rotation: { every: '90d', validFor: '120d' }, environment: 'fuzz', owner: 'fuzz' };

@@ -1,8 +1,10 @@
 /**
  * How many generated cases a fuzz suite runs and from which seed. CI runs a fixed
  * seed (FUZZ_SEED, default below) so a failure replays; `npm run fuzz` passes a
- * random seed, prints it, and raises the counts. FUZZ_RUNS is the number of cases
- * per surface in process, FUZZ_HTTP_RUNS per surface over HTTP through the host.
+ * random seed, prints it, and raises the counts. Per surface: FUZZ_RUNS cases into
+ * the core's parsers (no I/O), FUZZ_APP_RUNS into the app's handlers in process
+ * (each may touch Azurite and the emulator), FUZZ_HTTP_RUNS over HTTP through the host.
+ * The defaults keep test/fuzz within about a minute on two cores.
  */
 import type { Parameters } from 'fast-check';
 
@@ -24,14 +26,19 @@ export function fuzzSeed(): number {
   return value | 0;
 }
 
-/** Cases per surface in process. */
+/** Cases per surface into the core's parsers. */
 export function fuzzRuns(): number {
   return positiveInt('FUZZ_RUNS', 10_000);
 }
 
+/** Cases per surface into the app's handlers, in process. */
+export function fuzzAppRuns(): number {
+  return positiveInt('FUZZ_APP_RUNS', 400);
+}
+
 /** Cases per surface over HTTP through the local host. */
 export function fuzzHttpRuns(): number {
-  return positiveInt('FUZZ_HTTP_RUNS', 300);
+  return positiveInt('FUZZ_HTTP_RUNS', 100);
 }
 
 /**
@@ -47,4 +54,9 @@ export function fuzzParameters<T>(property: string, runs: number): Parameters<T>
 /** The storms' long version (minutes) instead of CI's compressed one (seconds). */
 export function longStorms(): boolean {
   return process.env['STORM_LONG'] === '1';
+}
+
+/** A test's time limit for `runs` cases at up to `perCaseInMs` each: npm run fuzz's counts must not time out. */
+export function fuzzTimeoutInMs(runs: number, perCaseInMs = 50): number {
+  return Math.max(600_000, runs * perCaseInMs);
 }
