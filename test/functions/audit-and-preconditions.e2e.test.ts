@@ -3,6 +3,7 @@
  * idempotency keys bound to their request, a replace refused during a rotation, events
  * checked against Key Vault, and an audit trail that outlives its policy.
  */
+import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aPolicyJson } from '../support/policy-mother.js';
 import { eventually, startTestApp, versionsOf, type RunningTestApp } from './app-e2e-support.js';
@@ -149,5 +150,28 @@ describe('events checked against Key Vault', () => {
     expect(delivered.status).toBe(200);
     expect(await versionsOf(t.secrets(t.vault().url), 'healthy')).toHaveLength(1);
     expect(await actionsOf('healthy')).toContain('secret.implausible-event');
+  });
+});
+
+describe('a storm of 200 concurrent rotations through the host', () => {
+  it('makes one version and leaves one schedule entry for the policy', async () => {
+    // Arrange
+    await t.call('PUT', '/policies/stormy', policyBody('stormy'));
+    await t.call('POST', '/policies/stormy/rotate', { reason: 'first' });
+    const schedule = TableClient.fromConnectionString(process.env['AzureWebJobsStorage']!, 'rotationschedule', { allowInsecureConnection: true });
+    const entriesOf = async () => {
+      const rows: string[] = [];
+      for await (const entity of schedule.listEntities<{ policyId: string }>()) if (entity.policyId === 'stormy') rows.push(entity.rowKey!);
+      return rows;
+    };
+    expect(await entriesOf()).toHaveLength(1);
+
+    // Act
+    const answers = await Promise.all(Array.from({ length: 200 }, (_, i) => t.call('POST', '/policies/stormy/rotate', { reason: `storm ${i}` })));
+
+    // Assert
+    expect(answers.every((a) => a.status === 200 || a.status === 409)).toBe(true);
+    expect(await versionsOf(t.secrets(t.vault().url), 'stormy')).toHaveLength(1 + answers.filter((a) => a.status === 200).length);
+    expect(await entriesOf()).toHaveLength(1);
   });
 });
