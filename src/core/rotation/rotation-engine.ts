@@ -150,7 +150,7 @@ export class RotationEngine {
     const claimed = await this.#claim(loaded, active, trigger);
     if (!claimed) return this.#lostClaim(policyId, trigger);
     this.#deps.logger.info('rotation.started', { ...logFields(policy, active), reason: decision.reason });
-    return this.#drive(policy, claimed, false);
+    return this.#drive(policy, claimed, trigger, false);
   }
 
   /**
@@ -287,10 +287,10 @@ export class RotationEngine {
       actor: trigger.actor,
       reason: `resumed at step '${active.step}' (attempt ${active.attempt}): ${trigger.reason}`,
     });
-    return this.#drive(policy, claimed, true);
+    return this.#drive(policy, claimed, trigger, true);
   }
 
-  async #drive(policy: RotationPolicy, claimed: LoadedState, resumed: boolean): Promise<RotationOutcome> {
+  async #drive(policy: RotationPolicy, claimed: LoadedState, trigger: RotationTrigger, resumed: boolean): Promise<RotationOutcome> {
     let current = claimed;
     try {
       for (;;) {
@@ -323,9 +323,11 @@ export class RotationEngine {
       }
     } catch (error) {
       if (error instanceof ConcurrencyConflictError) {
-        // Our lease lapsed and another instance took the rotation over; it will finish it.
+        // Our lease lapsed and another instance took the rotation over; it will finish it. Not a failed attempt.
+        const { rotationId } = current.state.active!;
         this.#deps.logger.warn('rotation.lease-lost', logFields(policy, current.state.active!));
-        return { policyId: policy.id, status: 'in-progress', reason: 'another instance took over this rotation', rotationId: current.state.active!.rotationId };
+        if (trigger.kind === 'http') throw new RotationInProgressError(policy.id, rotationId);
+        return { policyId: policy.id, status: 'in-progress', reason: 'another instance took over this rotation', rotationId };
       }
       return this.#recordFailure(policy, current, error);
     }

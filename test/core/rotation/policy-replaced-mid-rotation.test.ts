@@ -131,3 +131,33 @@ describe('replacing a policy during its rotation', () => {
     expect(state.nextDueAt!.getTime()).toBe(stores.clock.now().getTime());
   });
 });
+
+describe('a rotation whose lease lapses while it runs', () => {
+  it('answers an HTTP caller 409 once another instance has finished it, without counting a failed attempt', async () => {
+    // Arrange: the HTTP rotation has written its version and is held at its first audit append until its
+    // lease has lapsed and the scan has taken the rotation over and finished it
+    const { stores, policy } = await governed();
+    let reached!: () => void;
+    let release!: () => void;
+    const atAppend = new Promise<void>((resolve) => (reached = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    stores.audit.beforeNext('append', async () => {
+      reached();
+      await released;
+    });
+    const slow = processOver(stores).engine.rotate(policy.id, http);
+    await atAppend;
+    stores.clock.advance(LEASE_MS + 1);
+    expect(await processOver(stores).scan.run()).toMatchObject({ rotated: 1 });
+
+    // Act
+    release();
+
+    // Assert
+    await expect(slow).rejects.toBeInstanceOf(RotationInProgressError);
+    expect(stores.secrets.versions(refOf(policy))).toHaveLength(2);
+    const state = (await stores.states.get(policy.id))!.state;
+    expect(state).toMatchObject({ consecutiveFailures: 0, lastResult: 'succeeded', currentVersion: stores.secrets.versions(refOf(policy))[1]!.version });
+    expect(state.active).toBeUndefined();
+  });
+});
