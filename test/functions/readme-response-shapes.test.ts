@@ -24,13 +24,14 @@ describe('README response shapes', () => {
     expect(row('GET /api/health')).toContain(`${status} \`${JSON.stringify(body)}\``);
   });
 
-  it("names every status a rotate's 200 can carry", () => {
+  it('names every status a rotate can end in, and which reach an HTTP caller as 200', () => {
     // Arrange
-    const answeredWith200: RotationStatus[] = ['succeeded', 'skipped', 'in-progress'];
-    const section = readme.slice(readme.indexOf("A rotate's 200 `status` is one of:"), readme.indexOf('Error codes:'));
+    const statuses: Record<RotationStatus, string> = { succeeded: '(200)', skipped: '(200)', 'in-progress': '', failed: '' };
+    const section = readme.slice(readme.indexOf("A rotate's `status` is one of:"), readme.indexOf('Error codes:'));
 
     // Assert
-    for (const status of answeredWith200) expect(section).toContain(`- \`${status}\`: `);
+    for (const status of ['succeeded', 'skipped', 'in-progress'] as const) expect(section).toContain(`- \`${status}\`${statuses[status] ? ` ${statuses[status]}` : ''}: `);
+    expect(section).toContain('409 `RotationInProgress`');
     expect(row('POST /api/policies/{id}/rotate')).toContain('"status"');
   });
 });
