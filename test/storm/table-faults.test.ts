@@ -64,3 +64,30 @@ describe.each(STORMS)('Table Storage storm: $name', ({ name, rules }) => {
     await expectRecovery(stack, policies);
   }, STORM_MS + 240_000);
 });
+
+describe('Table Storage goes down at each write of a rotation in turn', () => {
+  it('leaves no half-changed credential whichever write fails first, state and audit consistent, and recovers', async () => {
+    // Arrange: how many Table writes a clean rotation makes.
+    const [probe] = await createStormPolicies(stack, 'tbprobe', 1);
+    const writesBefore = stack.tables.writes;
+    expect((await rotate(stack, probe!.id, 'probe')).status).toBe(200);
+    const writesPerRotation = stack.tables.writes - writesBefore;
+    expect(writesPerRotation).toBeGreaterThan(2);
+    const policies = await createStormPolicies(stack, 'tbdown', writesPerRotation);
+    const answers: number[] = [];
+
+    // Act: for write k, every write from the k-th on fails (Retry-After: 0 lets the SDK retry at once) until the rotation returns.
+    for (const [k, policy] of policies.entries()) {
+      stack.tables.addRule({ writesOnly: true, skip: k, status: 503, headers: { 'retry-after': '0' } });
+      answers.push((await rotate(stack, policy.id, `table down from write ${k}`)).status);
+      stack.tables.clearRules();
+    }
+
+    // Assert
+    expect(answers.filter((status) => status === 500), `answers: ${answers.join(', ')}`).toEqual([]);
+    await expectConsistent(stack, policies, { settled: false });
+    // A rotation whose failure could not be recorded keeps its lease until it expires.
+    await new Promise((resolve) => setTimeout(resolve, Number(STORM_SETTINGS.ROTATION_LEASE_SECONDS) * 1000 + 100));
+    await expectRecovery(stack, policies);
+  }, 240_000);
+});

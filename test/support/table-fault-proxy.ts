@@ -16,12 +16,15 @@ export interface TableFaultRule {
   pathPattern?: string;
   /** Only writes (POST, PUT, PATCH, MERGE, DELETE). */
   writesOnly?: boolean;
+  /** Let this many matching requests through first: the fault starts at the (skip+1)th. */
+  skip?: number;
   /** How many matching requests the rule applies to; unlimited when absent. */
   count?: number;
   /** Applies to each matching request with this probability (default 1), from the proxy's own seeded sequence. */
   probability?: number;
-  /** What happens: answer this status with a Table Storage error body, */
+  /** What happens: answer this status with a Table Storage error body (and these headers, e.g. Retry-After: 0 for an immediate SDK retry), */
   status?: number;
+  headers?: Record<string, string>;
   /** or hold the request this long and then drop it (the client's timeout or a hung server), */
   holdInMs?: number;
   /** or drop the connection at once. */
@@ -59,6 +62,7 @@ const KEPT_REQUESTS = 10_000;
 interface ArmedRule {
   rule: TableFaultRule;
   pattern?: RegExp;
+  toSkip: number;
   remaining: number;
 }
 
@@ -107,6 +111,10 @@ export async function startTableFaultProxy(azuriteConnectionString: string, opti
       if (rule.writesOnly && !WRITE_METHODS.has(method)) continue;
       if (armed.pattern && !armed.pattern.test(path)) continue;
       if (rule.probability !== undefined && random() >= rule.probability) continue;
+      if (armed.toSkip > 0) {
+        armed.toSkip -= 1;
+        continue;
+      }
       armed.remaining -= 1;
       if (armed.remaining <= 0) rules = rules.filter((candidate) => candidate !== armed);
       return rule;
@@ -170,7 +178,7 @@ export async function startTableFaultProxy(azuriteConnectionString: string, opti
       const status = rule.status ?? 503;
       const text = errorBody(status);
       record({ method, path, status, write });
-      res.writeHead(status, { 'content-type': 'application/json;odata=minimalmetadata', 'content-length': Buffer.byteLength(text), 'x-ms-error-code': 'InjectedFault' });
+      res.writeHead(status, { ...rule.headers, 'content-type': 'application/json;odata=minimalmetadata', 'content-length': Buffer.byteLength(text), 'x-ms-error-code': 'InjectedFault' });
       res.end(text);
     });
   });
@@ -200,7 +208,7 @@ export async function startTableFaultProxy(azuriteConnectionString: string, opti
       if (rule.status === undefined && rule.holdInMs === undefined && !rule.dropConnection && !rule.dropAfterForwarding) {
         throw new Error('a rule needs status, holdInMs, dropConnection or dropAfterForwarding');
       }
-      rules.push({ rule, ...(rule.pathPattern ? { pattern: new RegExp(rule.pathPattern) } : {}), remaining: rule.count ?? Number.POSITIVE_INFINITY });
+      rules.push({ rule, toSkip: rule.skip ?? 0, ...(rule.pathPattern ? { pattern: new RegExp(rule.pathPattern) } : {}), remaining: rule.count ?? Number.POSITIVE_INFINITY });
     },
     clearRules() {
       rules = [];
