@@ -6,8 +6,11 @@
  * 20 MB input into a 20 MB log line or response: each is escaped or bounded here.
  */
 
-/** C0, DEL, C1, the line and paragraph separators, bidi embeddings/overrides/isolates, and lone surrogates (the `u` flag keeps pairs whole). */
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udfff]/gu;
+/**
+ * C0, DEL, C1, the line and paragraph separators, bidi marks (ALM, LRM, RLM),
+ * embeddings, overrides and isolates, and lone surrogates (the `u` flag keeps pairs whole).
+ */
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udfff]/gu;
 
 function codePoint(char: string): string {
   return `U+${char.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
@@ -18,8 +21,8 @@ function kindOf(char: string): string {
   if (code >= 0xd800 && code <= 0xdfff) return 'lone surrogate';
   if (code === 0x2028) return 'line separator';
   if (code === 0x2029) return 'paragraph separator';
-  if (code >= 0x202a) return 'bidirectional formatting character';
-  return 'control character';
+  if (code <= 0x9f) return 'control character';
+  return 'bidirectional formatting character';
 }
 
 /** Why the text cannot be accepted as a name or a reason, or undefined when it can. Positions count from 1. */

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { boundText, escapeUnsafe, unsafeCharacterProblem, withoutUserinfo } from '../../src/core/untrusted-text.js';
 
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udfff]/u;
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udfff]/u;
 
 describe('unsafeCharacterProblem', () => {
   it.each([
@@ -15,6 +15,9 @@ describe('unsafeCharacterProblem', () => {
     ['a lone high surrogate', 'x\ud800', /lone surrogate U\+D800/],
     ['a lone low surrogate', '\udc00x', /lone surrogate U\+DC00/],
     ['a line separator', 'a\u2028b', /line separator U\+2028/],
+    ['an Arabic letter mark', 'a\u061cb', /bidirectional formatting character U\+061C/],
+    ['a left-to-right mark', 'a\u200eb', /bidirectional formatting character U\+200E/],
+    ['a right-to-left mark', 'a\u200fb', /bidirectional formatting character U\+200F/],
   ])('names %s', (_name, text, problem) => {
     expect(unsafeCharacterProblem(text)).toMatch(problem);
   });
