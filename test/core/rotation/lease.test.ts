@@ -85,20 +85,25 @@ describe('the rotation lease', () => {
     gate.release();
     const resumed = await rotation;
     stuck.gate.release();
-    const late = await stuck.rotation;
+    const late = await stuck.rotation.catch((error: unknown) => error);
 
     // Assert
     expect(during.active).toMatchObject({ attempt: 2, startedAt: new Date(resumedAt.getTime() - LEASE_MS - 1) });
     expect(during.active!.leaseExpiresAt).toEqual(new Date(resumedAt.getTime() + LEASE_MS));
     expect(resumed).toMatchObject({ status: 'succeeded', rotationId: during.active!.rotationId });
-    expect(late).toMatchObject({ status: 'in-progress', rotationId: resumed.rotationId });
+    // The stuck claimant was an HTTP caller: it hears 409, naming the rotation that was finished for it.
+    expect(late).toBeInstanceOf(RotationInProgressError);
+    expect(late).toMatchObject({ rotationId: resumed.rotationId });
   });
 
-  it('lost to a takeover is not a failed attempt: nothing is counted, audited or scheduled as a failure', async () => {
+  it.each([
+    { kind: 'timer', trigger: timer, hears: 'in-progress' },
+    { kind: 'http', trigger: http, hears: '409' },
+  ])('lost to a takeover is not a failed attempt, and its $kind caller hears $hears', async ({ trigger, hears }) => {
     // Arrange: the claimant has written its version but not yet recorded it when its lease lapses
     const { stores, policy } = await governed();
     const gate = new PortGate('write', 'after');
-    const slow = processOver(stores, gate).engine.rotate(policy.id, http);
+    const slow = processOver(stores, gate).engine.rotate(policy.id, trigger).catch((error: unknown) => error);
     await gate.reached;
     stores.clock.advance(LEASE_MS + 1);
     const takeover = await processOver(stores).engine.rotate(policy.id, timer);
@@ -109,7 +114,9 @@ describe('the rotation lease', () => {
 
     // Assert
     expect(takeover).toMatchObject({ status: 'succeeded' });
-    expect(outcome).toMatchObject({ status: 'in-progress', rotationId: takeover.rotationId });
+    if (hears === '409') expect(outcome).toBeInstanceOf(RotationInProgressError);
+    else expect(outcome).toMatchObject({ status: 'in-progress' });
+    expect(outcome).toMatchObject({ rotationId: takeover.rotationId });
     const versions = stores.secrets.versions(refOf(policy));
     expect(versions.map((v) => v.version)).toEqual([takeover.newVersion]);
     const state = (await stores.states.get(policy.id))!.state;

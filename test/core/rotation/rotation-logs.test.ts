@@ -91,7 +91,7 @@ describe('the rotation log', () => {
     const logs = capture();
     await processOver(stores).admin.put(policy.id, policy, 'test');
     const gate = new PortGate('write', 'after');
-    const slow = processOver(stores, gate, logs.logger).engine.rotate(policy.id, http);
+    const slow = processOver(stores, gate, logs.logger).engine.rotate(policy.id, timer);
     await gate.reached;
     stores.clock.advance(LEASE_MS + 1);
     await processOver(stores).engine.rotate(policy.id, timer);
@@ -105,7 +105,7 @@ describe('the rotation log', () => {
       {
         level: 'warn',
         message: 'rotation.lease-lost',
-        properties: expect.objectContaining({ policyId: policy.id, vaultUrl: policy.vaultUrl, secretName: policy.secretName, rotationId: outcome.rotationId, trigger: 'http', actor: http.actor }),
+        properties: expect.objectContaining({ policyId: policy.id, vaultUrl: policy.vaultUrl, secretName: policy.secretName, rotationId: outcome.rotationId, trigger: 'timer', actor: timer.actor }),
       },
     ]);
     expect(logs.find('rotation.failed')).toEqual([]);
