@@ -348,5 +348,15 @@ export function mutatedEvent(templates: readonly Json[]): fc.Arbitrary<unknown> 
       fc.uuid(),
     )
     .map(([template, mutations, style, id]) => respell(applyMutations({ ...template, id }, mutations), style));
-  return fc.oneof({ weight: 8, arbitrary: mutated }, { weight: 1, arbitrary: anyJson }, { weight: 1, arbitrary: fc.array(anyJson, { maxLength: 3 }) });
+  // One text field the handler reads and logs (version, names, ids), made hostile and nothing else.
+  const TEXT_PATHS = [['id'], ['subject'], ['topic'], ['eventType'], ['data', 'Id'], ['data', 'VaultName'], ['data', 'ObjectName'], ['data', 'Version']];
+  const oneHostileText = fc
+    .tuple(fc.constantFrom(...templates), fc.constantFrom(...TEXT_PATHS), hostileString('0123456789abcdef0123456789abcdef'), fc.uuid())
+    .map(([template, path, value, id]) => applyMutations({ ...template, id }, [{ kind: 'set', path, value }]));
+  return fc.oneof(
+    { weight: 5, arbitrary: mutated },
+    { weight: 3, arbitrary: oneHostileText },
+    { weight: 1, arbitrary: anyJson },
+    { weight: 1, arbitrary: fc.array(anyJson, { maxLength: 3 }) },
+  );
 }
