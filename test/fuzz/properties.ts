@@ -68,10 +68,28 @@ export function hasUnsafeText(text: string): boolean {
   return UNSAFE_TEXT.test(text);
 }
 
-/** A printable description of a generated value that may hold megabytes: long strings are cut, the structure is kept. */
+/** A printable description of a generated value that may hold megabytes: long strings and keys are cut, the structure is kept. */
 export function describeInput(value: unknown): string {
-  const cut = (text: string, keep: number) => (text.length > keep ? `${text.slice(0, keep)}…<${text.length} chars>` : text);
   if (typeof value === 'string') return JSON.stringify(value.length > 1200 ? `${value.slice(0, 800)}…<${value.length} chars>…${value.slice(-200)}` : value);
-  const text = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? cut(v, 120) : v)) ?? String(value);
+  const text = JSON.stringify(shorten(value, 0)) ?? String(value);
   return text.length > 1500 ? `${text.slice(0, 1500)}…<${text.length} chars>` : text;
+}
+
+function shorten(value: unknown, depth: number): unknown {
+  const cut = (text: string) => (text.length > 120 ? `${text.slice(0, 120)}…<${text.length} chars>` : text);
+  if (typeof value === 'string') return cut(value);
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth > 20) return `…<nested ${depthOf(value)} deep>`;
+  if (Array.isArray(value)) return value.slice(0, 20).map((item) => shorten(item, depth + 1));
+  return Object.fromEntries(Object.entries(value).slice(0, 30).map(([key, item]) => [cut(key), shorten(item, depth + 1)]));
+}
+
+function depthOf(value: unknown): number {
+  let depth = 0;
+  let current: unknown = value;
+  while (typeof current === 'object' && current !== null) {
+    depth++;
+    current = Array.isArray(current) ? current[0] : Object.values(current)[0];
+  }
+  return depth;
 }
