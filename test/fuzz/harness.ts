@@ -27,6 +27,11 @@ export function routesOf(stack: AppStack): RouteInfo[] {
     .map((f) => ({ name: f.name, template: f.route!, methods: f.methods ?? ['GET', 'POST', 'PUT', 'DELETE'] }));
 }
 
+/** A value each route parameter accepts, so that only the generated part of a request is wrong: a vault this app governs, else a policy id. */
+export function validParam(stack: AppStack, name: string, policyId: string): string {
+  return /vault/i.test(name) ? stack.emulator.vaults[0]!.name : policyId;
+}
+
 /** Segments a hostile client can send that no encoder produces. */
 export const RAW_SEGMENTS = ['%FF', '%', '%2F', '..', '.', '%2e%2e', 'a%00b', '%E0%A4%A', '%C0%AF', 'a%2Fb'] as const;
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { captureConsole, startAppStack, type AppRequest, type AppStack, type ConsoleCapture } from '../support/app-stack.js';
 import { fuzzParameters, fuzzTimeoutInMs } from '../support/fuzz-settings.js';
 import { anyJson, headerBag, jsonText, mutatedPolicy, queryString, rawBodyText, rotateBody, routeId, validPolicyId } from './arbitraries.js';
-import { checkRequest as checkOne, createTargets, fillRoute, holds, RAW_SEGMENTS, routesOf, type RouteInfo, type Targets } from './harness.js';
+import { checkRequest as checkOne, createTargets, fillRoute, holds, RAW_SEGMENTS, routesOf, validParam, type RouteInfo, type Targets } from './harness.js';
 import { hasUnsafeText, logLinesBounded, PropertyBroken } from './properties.js';
 
 export interface HttpSurfaceOptions {
@@ -128,7 +128,7 @@ export function describeHttpSurfaces({ inProcess, runs: RUNS }: HttpSurfaceOptio
           const body = plausibleBody(r, id);
           await checkRequest(
             stack,
-            { method, path: `${fillRoute(r.template, () => id)}${query}`, headers: JSON_HEADERS, ...(body !== undefined ? { body } : {}) },
+            { method, path: `${fillRoute(r.template, (name) => validParam(stack, name, id))}${query}`, headers: JSON_HEADERS, ...(body !== undefined ? { body } : {}) },
             { keyVault: method !== 'GET' },
           );
           checkLogs();
@@ -148,7 +148,7 @@ export function describeHttpSurfaces({ inProcess, runs: RUNS }: HttpSurfaceOptio
           const body = method === 'PUT' ? JSON.stringify(mutatedBodyFor(id)) : plausibleBody(r, id);
           await checkRequest(
             stack,
-            { method, path: fillRoute(r.template, () => id), headers: { 'content-type': 'application/json', ...headers }, ...(body !== undefined ? { body } : {}) },
+            { method, path: fillRoute(r.template, (name) => validParam(stack, name, id)), headers: { 'content-type': 'application/json', ...headers }, ...(body !== undefined ? { body } : {}) },
             { keyVault: method !== 'GET' },
           );
           checkLogs();
