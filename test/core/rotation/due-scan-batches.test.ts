@@ -158,6 +158,31 @@ describe('DueScan isolation and report', () => {
     expect(stores.secrets.versions(refOf(policy!))).toHaveLength(1);
   });
 
+  it.each([
+    { what: 'whose state row is gone', breakState: async (stores: Stores, policyId: string) => stores.states.delete(policyId) },
+    {
+      what: 'parked, with no due date',
+      breakState: async (stores: Stores, policyId: string) => {
+        const current = (await stores.states.get(policyId))!;
+        const { nextDueAt: _dropped, ...parked } = current.state;
+        await stores.states.save({ ...parked, consecutiveFailures: 99, lastResult: 'failed' }, current.etag);
+      },
+    },
+  ])('removes the entry of a policy $what as stale, and fails nothing', async ({ breakState }) => {
+    // Arrange
+    const stores = createStores();
+    const [policy] = await policies(stores, 1);
+    await breakState(stores, policy!.id);
+
+    // Act
+    const report = await scanOver(stores).run();
+
+    // Assert
+    expect(report).toMatchObject({ examined: 1, staleEntriesRemoved: 1, failed: 0, rotated: 0 });
+    expect(await scheduleEntries(stores, policy!.id)).toEqual([]);
+    expect(stores.secrets.versions(refOf(policy!))).toEqual([]);
+  });
+
   it('finishes a rotation interrupted before its policy was disabled, whatever its entry says', async () => {
     // Arrange: a rotation stalls after its claim, its lease lapses, and the policy is disabled meanwhile
     const stores = createStores();
