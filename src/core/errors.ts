@@ -20,16 +20,34 @@ export abstract class DomainError extends Error {
   }
 }
 
-/** Input that can never succeed as given. */
+/** Enough to name every problem of an honest body; a body with 10,000 unknown fields gets the first ones and a count. */
+const MAX_DETAILS = 50;
+/** Details quote input; past this many characters in all, the rest are counted, not quoted. */
+const MAX_DETAILS_CHARS = 4096;
+
+function boundedDetails(details: ErrorDetail[]): ErrorDetail[] {
+  const kept: ErrorDetail[] = [];
+  let chars = 0;
+  for (const detail of details) {
+    // A path names a key of the caller's body (a tag name may have 256 characters, and a refused one more).
+    const bounded = { path: boundText(detail.path, 512), message: boundText(detail.message, 512) };
+    chars += bounded.path.length + bounded.message.length;
+    if (kept.length === MAX_DETAILS || (kept.length > 0 && chars > MAX_DETAILS_CHARS)) break;
+    kept.push(bounded);
+  }
+  if (kept.length < details.length) kept.push({ path: '', message: `and ${details.length - kept.length} more problems` });
+  return kept;
+}
+
+/** Input that can never succeed as given. Message and details quote that input, so each is escaped and bounded. */
 export class ValidationError extends DomainError {
   readonly code = 'ValidationFailed';
   readonly retryable = false;
+  readonly details: ErrorDetail[];
 
-  constructor(
-    message: string,
-    readonly details: ErrorDetail[] = [],
-  ) {
-    super(message);
+  constructor(message: string, details: ErrorDetail[] = []) {
+    super(boundText(message, 1024));
+    this.details = boundedDetails(details);
   }
 }
 

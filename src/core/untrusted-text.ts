@@ -35,6 +35,17 @@ export function unsafeCharacterProblem(text: string): string | undefined {
 
 const escapeOne = (char: string): string => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
+/**
+ * As unsafeCharacterProblem, for free text that is trimmed before use: spaces
+ * and tabs around it are dropped and allowed, while a CR or LF at either end,
+ * which trimming would hide, is refused like any other.
+ */
+export function unsafeTrimmedTextProblem(text: string): string | undefined {
+  const leading = /^[\t ]*/.exec(text)![0].length;
+  const problem = unsafeCharacterProblem(text.slice(leading).replace(/[\t ]+$/, ''));
+  return problem?.replace(/at position (\d+)/, (_, position: string) => `at position ${Number(position) + leading}`);
+}
+
 /** Each unsafe character as the six visible characters `\uXXXX`. */
 export function escapeUnsafe(text: string): string {
   return text.replace(UNSAFE, escapeOne);

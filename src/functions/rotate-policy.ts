@@ -4,22 +4,23 @@ import { z } from 'zod';
 import type { AppServices } from '../composition.js';
 import { ValidationError } from '../core/errors.js';
 import type { RotationTrigger } from '../core/ports.js';
-import { unsafeCharacterProblem } from '../core/untrusted-text.js';
+import { unsafeTrimmedTextProblem } from '../core/untrusted-text.js';
 import { callerOf, httpHandler } from './http/http-handler.js';
 import { readBody } from './http/request-body.js';
 import { policyIdOf } from './http/route-params.js';
 
 const rotateRequestSchema = z.strictObject({
   // The reason is logged and audited: a control or bidi character could forge or disguise a line there.
+  // Checked before trimming, which would quietly drop a leading or trailing CR or LF.
   reason: z
     .string({ error: 'reason is required: say why this rotation is needed' })
+    .superRefine((reason, ctx) => {
+      const problem = unsafeTrimmedTextProblem(reason);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
     .trim()
     .min(1, 'reason must not be empty')
-    .max(512)
-    .superRefine((reason, ctx) => {
-      const problem = unsafeCharacterProblem(reason);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    }),
+    .max(512),
   dryRun: z.boolean().default(false),
 });
 

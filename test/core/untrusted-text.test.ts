@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { boundText, escapeUnsafe, unsafeCharacterProblem, withoutUserinfo } from '../../src/core/untrusted-text.js';
+import { boundText, escapeUnsafe, unsafeCharacterProblem, unsafeTrimmedTextProblem, withoutUserinfo } from '../../src/core/untrusted-text.js';
 
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udfff]/u;
 
@@ -67,5 +67,19 @@ describe('withoutUserinfo', () => {
     ['https://a:b@c@kv.vault.azure.net', 'https://***@kv.vault.azure.net'],
   ])('%s', (url, shown) => {
     expect(withoutUserinfo(url)).toBe(shown);
+  });
+});
+
+describe('unsafeTrimmedTextProblem', () => {
+  it.each(['\t team \t', '  team', 'team  '])('allows spaces and tabs that trimming drops: %j', (text) => {
+    expect(unsafeTrimmedTextProblem(text)).toBeUndefined();
+  });
+
+  it.each([
+    ['\rteam', /U\+000D at position 1/],
+    [' \tteam\n', /U\+000A at position 7/],
+    ['te\tam', /U\+0009 at position 3/],
+  ])('refuses %j, whose CR, LF or inner tab trimming would not make safe', (text, problem) => {
+    expect(unsafeTrimmedTextProblem(text)).toMatch(problem);
   });
 });

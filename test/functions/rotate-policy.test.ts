@@ -34,6 +34,9 @@ describe('POST /policies/{id}/rotate reason', () => {
     ['a right-to-left override', 'incident \u202e24', 'U+202E'],
     ['a directional isolate', 'incident \u206642', 'U+2066'],
     ['a lone surrogate', 'incident \ud83d', 'U+D83D'],
+    ['a leading carriage return, which trimming would hide', '\rscheduled maintenance', 'U+000D'],
+    ['a trailing line feed', 'scheduled maintenance\n', 'U+000A'],
+    ['a right-to-left mark', 'incident\u200f 42', 'U+200F'],
   ])('is refused with 400 naming the field when it holds %s', async (_name, reason, codePoint) => {
     // Act
     const response = await answerTo(reason);

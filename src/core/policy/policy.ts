@@ -139,6 +139,7 @@ export const rotationPolicySchema = z.strictObject({
   secretName: secretNameSchema,
   generator: generatorSpecSchema,
   rotation: rotationSchema,
+  // Checked once trimmed: whitespace around them is dropped, never stored or logged.
   environment: z.string().trim().min(1, 'cannot be empty').max(64, 'must be at most 64 characters').superRefine((text, ctx) => refuseUnsafeCharacters(text, ctx)),
   owner: z.string().trim().min(1, 'cannot be empty').max(128, 'must be at most 128 characters').superRefine((text, ctx) => refuseUnsafeCharacters(text, ctx)),
   /** When absent, defaultContentType(generator) applies (application/json for templates). */

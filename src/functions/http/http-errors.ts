@@ -20,18 +20,13 @@ export class HttpError extends Error {
   }
 }
 
-/** Enough to name every problem of an honest body; a body with 10,000 unknown fields gets the first ones and a count. */
-const MAX_DETAILS = 50;
-
 /**
  * Messages and details quote what the caller sent (a path is a key of their
- * body): each is escaped and bounded here, whatever built it, so no answer
- * echoes input raw or unbounded.
+ * body): each is escaped and bounded here too, whatever built it, so no answer
+ * echoes input raw or unbounded. ValidationError caps how many details it keeps.
  */
 function boundedDetails(details: ErrorDetail[]): ErrorDetail[] {
-  const shown = details.slice(0, MAX_DETAILS).map((detail) => ({ path: boundText(detail.path, 256), message: boundText(detail.message, 512) }));
-  if (details.length > MAX_DETAILS) shown.push({ path: '', message: `and ${details.length - MAX_DETAILS} more problems` });
-  return shown;
+  return details.map((detail) => ({ path: boundText(detail.path, 512), message: boundText(detail.message, 512) }));
 }
 
 export function errorResponse(status: number, code: string, message: string, details: ErrorDetail[] = [], headers: Record<string, string> = {}): HttpResponseInit {

@@ -2,6 +2,7 @@
 import type { HttpRequest } from '@azure/functions';
 import type { z } from 'zod';
 import { ValidationError, type ErrorDetail } from '../../core/errors.js';
+import { jsonNestingDepth } from '../../core/json-depth.js';
 import { quote } from '../../core/untrusted-text.js';
 import { HttpError } from './http-errors.js';
 
@@ -21,6 +22,9 @@ export function zodDetails(error: z.ZodError): ErrorDetail[] {
  * is refused before it is parsed, validated or echoed.
  */
 export const MAX_REQUEST_BODY_BYTES = 256 * 1024;
+
+/** A policy nests four or five levels; a 5,000-level body would overflow the stack of whatever recursive code reads it first. */
+const MAX_JSON_NESTING = 64;
 
 function tooLarge(size: string): HttpError {
   return new HttpError(413, 'PayloadTooLarge', `the request body is too large (${size})`, [
@@ -59,6 +63,9 @@ export async function readJson(request: HttpRequest): Promise<unknown> {
   }
   const text = await boundedText(request);
   if (!text.trim()) throw new ValidationError('the request body is empty', [{ path: '', message: 'expected a JSON object' }]);
+  if (jsonNestingDepth(text) > MAX_JSON_NESTING) {
+    throw new ValidationError('the request body nests too deeply', [{ path: '', message: `nested deeper than ${MAX_JSON_NESTING} levels` }]);
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch {

@@ -12,13 +12,13 @@ import type { AddressInfo } from 'node:net';
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Logger, LogProperties } from '../../core/logger.js';
+import { jsonNestingDepth } from '../../core/json-depth.js';
 import { boundText } from '../../core/untrusted-text.js';
 import { resolveAppSettings } from './app-settings.js';
 import { createConsoleLogger } from './console-logger.js';
 import { addSystemLogSink, currentProgrammingModel, loadFunctionModules, type FunctionRegistration, type HookRegistration } from './core-module.js';
 import type { ProgrammingModel, RpcBindingInfo, RpcHttpCookie, RpcHttpData, RpcLogCategory, RpcLogLevel, RpcTypedData } from './core-types.js';
 import { InvocationFailedError, runInvocation, type InvocationInput, type InvocationOutcome } from './invoker.js';
-import { MAX_EVENT_NESTING, jsonNestingDepth } from './json-depth.js';
 import { parseNcrontab, type NcrontabSchedule } from './ncrontab.js';
 import { comparePrecedence, compileRoute, type CompiledRoute } from './routes.js';
 import { TimerScheduler, timerInfo, type TimerJob } from './timers.js';
@@ -77,6 +77,12 @@ interface HostedFunction {
 }
 
 const MAX_BODY_BYTES = 100 * 1024 * 1024;
+/**
+ * Each event is handed to the app as JSON.stringify output, which overflows the
+ * stack a few thousand levels down; real Event Grid events nest four or five
+ * levels, and the real host's JSON reader stops at 64.
+ */
+const MAX_EVENT_NESTING = 64;
 const API_PREFIX = '/api';
 const EVENT_GRID_PATH = '/runtime/webhooks/eventgrid';
 const VALIDATION_EVENT = 'Microsoft.EventGrid.SubscriptionValidationEvent';

@@ -21,8 +21,9 @@ describe('policy free text', () => {
     ['environment', { environment: 'prod\u0007' }, 'environment', 'U+0007'],
     ['contentType', { contentType: 'text/plain\r\nx: y' }, 'contentType', 'U+000D'],
     ['a tag value', { tags: { team: 'pay\u2067ments' } }, 'tags.team', 'U+2067'],
-    ['a tag name', { tags: { 'te\u0085am': 'payments' } }, 'tags.te\u0085am', 'U+0085'],
+    ['a tag name', { tags: { 'te\u0085am': 'payments' } }, 'tags.te\\u0085am', 'U+0085'],
     ['a tag value with a lone surrogate', { tags: { team: 'pay\udc00' } }, 'tags.team', 'U+DC00'],
+    ['an owner with a line feed inside', { owner: '\tteam\npayments ' }, 'owner', 'U+000A'],
   ])('refuses %s with a control, bidi or lone surrogate character, naming the field', (_name, overrides, path, codePoint) => {
     // Act
     const details = detailsOf({ ...aPolicyJson(), ...overrides });

@@ -40,6 +40,25 @@ describe('readJson', () => {
     expect(answer.status).toBe(413);
   });
 
+  it('answers 400 to a body nested deeper than 64 levels, before anything recursive reads it', async () => {
+    // Arrange
+    let nested = '"x"';
+    for (let i = 0; i < 20_000; i++) nested = `{"a":${nested}}`;
+
+    // Act
+    const answer = await refusal(readJson(post(`{"id":${nested}}`)));
+
+    // Assert
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toMatchObject({ code: 'ValidationFailed', details: [{ path: '', message: expect.stringMatching(/nested deeper than 64 levels/) }] });
+  });
+
+  it('accepts a body nested 64 levels deep', async () => {
+    let nested = '"x"';
+    for (let i = 0; i < 63; i++) nested = `{"a":${nested}}`;
+    await expect(readJson(post(`{"id":${nested}}`))).resolves.toMatchObject({ id: expect.any(Object) });
+  });
+
   it('accepts a body at the limit', async () => {
     const body = JSON.stringify({ reason: 'x'.repeat(MAX_REQUEST_BODY_BYTES - 20) });
     await expect(readJson(post(body))).resolves.toMatchObject({ reason: expect.any(String) });
