@@ -6,6 +6,7 @@
 import type { Clock } from '../clock.js';
 import { ConcurrencyConflictError, NotFoundError, PreconditionFailedError, RotationInProgressError, ValidationError } from '../errors.js';
 import { changedPaths } from './changed-paths.js';
+import { quote } from '../untrusted-text.js';
 import type { Logger } from '../logger.js';
 import { parsePolicy, type RotationPolicy } from '../policy/policy.js';
 import { parseVaultUrl } from '../names.js';
@@ -124,7 +125,7 @@ export class PolicyAdmin {
     const withId = 'id' in body ? body : { ...body, id };
     if ((withId as { id: unknown }).id !== id) {
       throw new ValidationError('the id in the body does not match the id in the URL', [
-        { path: 'id', message: `expected '${id}' (the URL's id), got ${JSON.stringify((withId as { id: unknown }).id)}` },
+        { path: 'id', message: `expected '${id}' (the URL's id), got ${describeGiven((withId as { id: unknown }).id)}` },
       ]);
     }
     const policy = parsePolicy(withId);
@@ -182,4 +183,10 @@ function checkPreconditions(id: string, existing: StoredPolicy | undefined, { if
   if (ifMatch === undefined) return;
   if (!existing) throw new PreconditionFailedError(`policy '${id}' does not exist (If-Match)`);
   if (ifMatch !== '*' && existing.etag !== ifMatch) throw new PreconditionFailedError(`policy '${id}' has changed since the ETag in If-Match`);
+}
+
+/** What the caller sent, shown bounded and escaped: a string quoted, anything else by its type only (never serialised). */
+function describeGiven(value: unknown): string {
+  if (typeof value === 'string') return quote(value);
+  return value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
 }

@@ -50,6 +50,19 @@ describe('PolicyAdmin', () => {
     expect((await stores.audit.listForPolicy(policy.id)).items).toEqual([]);
   });
 
+  it('refuses a body id that differs from the URL without serialising it: deep or huge ids give a short 400', async () => {
+    const stores = createStores();
+    let deep: unknown = 'x';
+    for (let i = 0; i < 20_000; i++) deep = { a: deep };
+    for (const id of [deep, 'y'.repeat(100_000)]) {
+      const error = await adminFor(stores).put('a-policy', { ...aPolicy(), id }, 'alice').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).details[0]?.path).toBe('id');
+      expect(JSON.stringify(error).length + (error as Error).message.length).toBeLessThan(2_000);
+    }
+    expect(await stores.policies.get('a-policy')).toBeUndefined();
+  });
+
   it('replaces with If-Match and refuses a stale ETag with 412', async () => {
     const stores = createStores();
     const admin = adminFor(stores);
