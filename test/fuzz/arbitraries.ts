@@ -151,10 +151,16 @@ export function applyMutations(base: Json, mutations: readonly Mutation[]): Json
     }
     if (typeof parent !== 'object' || parent === null) continue;
     const bag = parent as Json;
-    if (mutation.kind === 'drop') delete bag[mutation.path[mutation.path.length - 1]!];
+    // An earlier mutation may have made the parent an array, whose 'length' cannot be deleted or redefined at will:
+    // such a mutation does not apply, and is skipped rather than thrown.
+    if (mutation.kind === 'drop') Reflect.deleteProperty(bag, mutation.path[mutation.path.length - 1]!);
     else {
       const key = mutation.kind === 'add' ? mutation.key : mutation.path[mutation.path.length - 1]!;
-      Object.defineProperty(bag, key, { value: mutation.value, enumerable: true, writable: true, configurable: true });
+      try {
+        Object.defineProperty(bag, key, { value: mutation.value, enumerable: true, writable: true, configurable: true });
+      } catch {
+        continue;
+      }
     }
   }
   return result;
