@@ -89,7 +89,7 @@ describe('KeyVaultEventHandler records', () => {
     );
   });
 
-  it.each([
+  it.each<{ who: string; tags: Record<string, string> }>([
     { who: 'a hand-written version carrying only our managed-by tag', tags: { 'managed-by': 'kv-rotation' } },
     { who: 'a version another policy of this app wrote', tags: { 'managed-by': 'kv-rotation', 'rotation-policy-id': 'another-policy', 'rotation-id': 'r-9' } },
     { who: 'a version naming this policy but not written by this app', tags: { 'managed-by': 'someone-else', 'rotation-policy-id': 'payments-db-password' } },
