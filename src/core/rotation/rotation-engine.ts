@@ -297,7 +297,7 @@ export class RotationEngine {
         const active = current.state.active!;
         switch (active.step) {
           case 'claimed': {
-            const written = await this.#writeOnce(policy, active, resumed);
+            const written = await this.#writeOnce(policy, current, resumed);
             if (!written) return await this.#abandon(policy, current);
             current = await this.#save(
               {
@@ -338,12 +338,14 @@ export class RotationEngine {
    * this rotation already did. Undefined when the policy has since moved to another
    * secret and nothing was written: the rotation then has nothing to finish.
    */
-  async #writeOnce(policy: RotationPolicy, active: ActiveRotation, resumed: boolean): Promise<SecretVersionInfo | undefined> {
+  async #writeOnce(policy: RotationPolicy, current: LoadedState, resumed: boolean): Promise<SecretVersionInfo | undefined> {
+    const active = current.state.active!;
     if (resumed) {
       const earlier = await this.#deps.secrets.findVersionByTag(active.target, MANAGED_TAGS.rotationId, active.rotationId);
       if (earlier) return earlier;
     }
     if (!sameSecret(active.target, secretRef(policy))) return undefined;
+    await this.#assertStillHeld(current);
     const now = this.#deps.clock.now();
     const value = this.#generate(policy.generator);
     const contentType = contentTypeOf(policy);
@@ -352,6 +354,17 @@ export class RotationEngine {
       ...(contentType ? { contentType } : {}),
       tags: this.#tagsFor(policy, active.rotationId),
     });
+  }
+
+  /**
+   * Key Vault has no conditional write, so a process that stalled past its lease (a long pause, a throttled
+   * read) could write a second version after another instance took the rotation over. Reading the state
+   * row just before the write shrinks that window to the write's own round trip; the lease (minutes) is far
+   * longer than the Key Vault client's whole retry schedule (about 31 s), which covers the rest.
+   */
+  async #assertStillHeld(current: LoadedState): Promise<void> {
+    const now = await this.#deps.states.get(current.state.policyId);
+    if (now?.etag !== current.etag) throw new ConcurrencyConflictError(`rotation '${current.state.active!.rotationId}' was taken over before its write`);
   }
 
   /** A rotation whose policy moved to another secret before anything was written ends here, having changed nothing. */

@@ -11,9 +11,10 @@ import { CrashInjector, SimulatedCrash } from '../../support/fakes/crash-injecto
 import { aPolicy } from '../../support/policy-mother.js';
 import { LEASE_MS, createStores, processOver, refOf } from './engine-fixture.js';
 import { holdSecretWrites } from './held-writes.js';
+import { PortGate } from './port-gate.js';
 
-/** Port calls of an HTTP rotation: policy, state, latest version, schedule add, claim, old entry removed, then the write. */
-const WRITE_CALL = 6;
+/** Port calls of an HTTP rotation: policy, state, latest version, schedule add, claim, old entry removed, lease check, then the write. */
+const WRITE_CALL = 7;
 
 const http: RotationTrigger = { kind: 'http', actor: 'admin@example.com', reason: 'rotate now' };
 
@@ -159,5 +160,26 @@ describe('a rotation whose lease lapses while it runs', () => {
     const state = (await stores.states.get(policy.id))!.state;
     expect(state).toMatchObject({ consecutiveFailures: 0, lastResult: 'succeeded', currentVersion: stores.secrets.versions(refOf(policy))[1]!.version });
     expect(state.active).toBeUndefined();
+  });
+});
+
+describe('a claimant that stalls past its lease before writing', () => {
+  it('writes nothing once another instance has taken the rotation over: one version, and it is the current one', async () => {
+    // Arrange: the HTTP rotation stalls at the lease check just before its write; its lease lapses and the timer takes over
+    const { stores, policy } = await governed();
+    const gate = new PortGate(WRITE_CALL - 1, 'before');
+    const stalled = processOver(stores, gate).engine.rotate(policy.id, http);
+    await gate.reached;
+    stores.clock.advance(LEASE_MS + 1);
+    await processOver(stores).engine.rotate(policy.id, { kind: 'timer', actor: 'scheduler', reason: 'scan' });
+
+    // Act
+    gate.release();
+
+    // Assert
+    await expect(stalled).rejects.toBeInstanceOf(RotationInProgressError);
+    const versions = stores.secrets.versions(refOf(policy));
+    expect(versions).toHaveLength(2);
+    expect((await stores.states.get(policy.id))!.state.currentVersion).toBe(versions[1]!.version);
   });
 });
