@@ -2,19 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import { TransientDependencyError } from '../../../src/core/errors.js';
 import type { RotationTrigger } from '../../../src/core/ports.js';
-import { aPolicy } from '../../support/policy-mother.js';
-import { createStores, processOver, refOf } from './engine-fixture.js';
+import { aGovernedPolicy, processOver, refOf } from './engine-fixture.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 const timer: RotationTrigger = { kind: 'timer', actor: 'scheduler', reason: 'scheduled scan' };
 
-async function governed() {
-  const stores = createStores();
-  const policy = aPolicy();
-  const app = processOver(stores);
-  await app.admin.put(policy.id, policy, 'test');
-  return { stores, policy, app };
-}
+const governed = aGovernedPolicy;
 
 describe('the engine', () => {
   it('does not rotate on an event about a secret that no longer exists', async () => {

@@ -11,6 +11,7 @@ import { CrashInjector } from '../../support/fakes/crash-injector.js';
 import { InMemorySecretStore } from '../../support/fakes/in-memory-secret-store.js';
 import { ManualClock } from '../../support/fakes/manual-clock.js';
 import { createInMemoryAdapters } from '../../support/in-memory/index.js';
+import { aPolicy } from '../../support/policy-mother.js';
 
 export const LEASE_MS = 5 * 60_000;
 export const MAX_ATTEMPTS = 3;
@@ -59,4 +60,13 @@ export async function scheduleEntries(stores: Stores, policyId: string): Promise
     if (entry.policyId === policyId) due.push(entry.dueAt);
   }
   return due;
+}
+
+/** A policy governed by one process over fresh stores, not yet rotated. */
+export async function aGovernedPolicy(overrides: Parameters<typeof aPolicy>[0] = {}) {
+  const stores = createStores();
+  const policy = aPolicy(overrides);
+  const app = processOver(stores);
+  await app.admin.put(policy.id, policy, 'test');
+  return { stores, policy, app };
 }

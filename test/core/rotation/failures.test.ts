@@ -5,20 +5,13 @@
 import { describe, expect, it } from 'vitest';
 import { TransientDependencyError } from '../../../src/core/errors.js';
 import type { AuditRecord, PolicyState, RotationTrigger } from '../../../src/core/ports.js';
-import { aPolicy } from '../../support/policy-mother.js';
-import { LEASE_MS, MAX_ATTEMPTS, auditActions, createStores, processOver, refOf, scheduleEntries } from './engine-fixture.js';
+import { LEASE_MS, MAX_ATTEMPTS, auditActions, createStores, processOver, refOf, scheduleEntries, aGovernedPolicy } from './engine-fixture.js';
 
 const MINUTE = 60_000;
 const timer: RotationTrigger = { kind: 'timer', actor: 'scheduler', reason: 'scheduled scan' };
 const http: RotationTrigger = { kind: 'http', actor: 'admin@example.com', reason: 'rotate now' };
 
-async function governed() {
-  const stores = createStores();
-  const policy = aPolicy();
-  const app = processOver(stores);
-  await app.admin.put(policy.id, policy, 'test');
-  return { stores, policy, app };
-}
+const governed = aGovernedPolicy;
 
 /** Key Vault refuses the next `times` writes, each after `takingMs` of the clock. */
 function failWrites(stores: ReturnType<typeof createStores>, times: number, takingMs = 0): void {

@@ -6,8 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { IdempotencyKeyReusedError, RotationInProgressError, TransientDependencyError } from '../../../src/core/errors.js';
 import type { RotationTrigger } from '../../../src/core/ports.js';
-import { aPolicy } from '../../support/policy-mother.js';
-import { IDEMPOTENCY, createStores, processOver, refOf } from './engine-fixture.js';
+import { IDEMPOTENCY, aGovernedPolicy, processOver, refOf } from './engine-fixture.js';
 import { failingSecretWrites, holdSecretWrites } from './held-writes.js';
 
 const keyed = (key: string, fingerprint = 'body-a', reason = 'rotate now'): RotationTrigger => ({
@@ -18,13 +17,7 @@ const keyed = (key: string, fingerprint = 'body-a', reason = 'rotate now'): Rota
   idempotencyFingerprint: fingerprint,
 });
 
-async function governed() {
-  const stores = createStores();
-  const policy = aPolicy();
-  const app = processOver(stores);
-  await app.admin.put(policy.id, policy, 'test');
-  return { stores, policy, app };
-}
+const governed = aGovernedPolicy;
 
 describe('idempotency keys', () => {
   it('a replay returns the rotation and version the key produced, not a later rotation made without a key', async () => {

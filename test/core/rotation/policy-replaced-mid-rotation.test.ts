@@ -8,8 +8,7 @@ import { RotationInProgressError } from '../../../src/core/errors.js';
 import { MANAGED_TAGS } from '../../../src/core/policy/policy.js';
 import type { RotationTrigger } from '../../../src/core/ports.js';
 import { CrashInjector, SimulatedCrash } from '../../support/fakes/crash-injector.js';
-import { aPolicy } from '../../support/policy-mother.js';
-import { LEASE_MS, createStores, processOver, refOf } from './engine-fixture.js';
+import { LEASE_MS, aGovernedPolicy, processOver, refOf } from './engine-fixture.js';
 import { holdSecretWrites } from './held-writes.js';
 import { PortGate } from './port-gate.js';
 
@@ -19,10 +18,7 @@ const WRITE_CALL = 7;
 const http: RotationTrigger = { kind: 'http', actor: 'admin@example.com', reason: 'rotate now' };
 
 async function governed() {
-  const stores = createStores();
-  const policy = aPolicy();
-  const app = processOver(stores);
-  await app.admin.put(policy.id, policy, 'test');
+  const { stores, policy, app } = await aGovernedPolicy();
   const first = await app.engine.rotate(policy.id, http);
   const renamed = { ...policy, secretName: 'payments-db-password-v2' };
   return { stores, policy, app, first, renamed };
