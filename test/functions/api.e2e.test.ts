@@ -188,7 +188,7 @@ describe('POST /api/policies/{id}/rotate', () => {
     expect(secret.properties.tags).toMatchObject({ [MANAGED_TAGS.rotationId]: response.json.rotationId, [MANAGED_TAGS.policyId]: 'on-demand', CostCenter: 'engineering' });
     expect(Math.abs(secret.properties.expiresOn!.getTime() - (vaultNow.getTime() + 120 * DAY))).toBeLessThan(60_000);
     const history = await t.call('GET', '/policies/on-demand/rotations');
-    expect(history.json.items[0]).toMatchObject({ action: 'rotation.succeeded', actor: 'alice@example.com', reason: 'incident 42', trigger: 'http', newVersion: secret.properties.version });
+    expect(history.json.items[0]).toMatchObject({ action: 'rotation.succeeded', actor: 'function-key', reason: 'incident 42', trigger: 'http', newVersion: secret.properties.version });
     const state = await t.call('GET', '/policies/on-demand');
     expect(state.json.state).toMatchObject({ currentVersion: secret.properties.version, lastResult: 'succeeded' });
     expectNowhere(secret.value!);

@@ -5,7 +5,6 @@
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { jsonLineLogger } from '../../adapters/console-logger.js';
 import { describeError } from '../../core/errors.js';
-import { boundText } from '../../core/untrusted-text.js';
 import { appServices, type AppServices } from '../../composition.js';
 import { toErrorResponse } from './http-errors.js';
 
@@ -26,9 +25,11 @@ export function httpHandler(handler: ServiceHttpHandler): HttpHandler {
   };
 }
 
-/** Who is calling: the Easy Auth principal when App Service authentication is on, else the function key holder. */
-export function callerOf(request: HttpRequest): string {
-  const principal = request.headers.get('x-ms-client-principal-name') ?? request.headers.get('x-ms-client-principal-id');
-  // Without App Service authentication, whoever holds the key sets these headers: escaped and bounded, as they reach the audit trail.
-  return principal === null ? 'function-key' : boundText(principal, 256);
+/**
+ * Who is calling. Until the app validates Entra ID tokens itself, the only thing it knows is that the
+ * caller holds the function key. The x-ms-client-principal-* headers are deliberately not read: any
+ * caller can set them when App Service authentication is off, and the audit's "who" must not be forgeable.
+ */
+export function callerOf(_request: HttpRequest): string {
+  return 'function-key';
 }
