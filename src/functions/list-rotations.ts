@@ -1,7 +1,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import type { AppServices } from '../composition.js';
 import { httpHandler } from './http/http-handler.js';
-import { presentAuditRecord } from './http/presenters.js';
+import { presentAuditRecord, presentPage } from './http/presenters.js';
 import { pageOptionsOf, policyIdOf } from './http/route-params.js';
 
 /**
@@ -16,7 +16,7 @@ export async function listRotations(request: HttpRequest, _context: InvocationCo
   if (page.items.length === 0 && !options.continuationToken) await services.admin.get(policyId);
   return {
     status: 200,
-    jsonBody: { items: page.items.map(presentAuditRecord), ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}) },
+    jsonBody: presentPage(page, presentAuditRecord),
   };
 }
 

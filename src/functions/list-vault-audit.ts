@@ -3,7 +3,7 @@ import type { AppServices } from '../composition.js';
 import { ValidationError } from '../core/errors.js';
 import { vaultNameProblem } from '../core/names.js';
 import { httpHandler } from './http/http-handler.js';
-import { presentAuditRecord } from './http/presenters.js';
+import { presentAuditRecord, presentPage } from './http/presenters.js';
 import { pageOptionsOf } from './http/route-params.js';
 
 /**
@@ -18,7 +18,7 @@ export async function listVaultAudit(request: HttpRequest, _context: InvocationC
   const page = await services.audit.listForVault(vaultName, pageOptionsOf(request));
   return {
     status: 200,
-    jsonBody: { items: page.items.map(presentAuditRecord), ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}) },
+    jsonBody: presentPage(page, presentAuditRecord),
   };
 }
 

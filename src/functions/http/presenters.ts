@@ -1,6 +1,6 @@
 /** JSON shapes of the HTTP API. Nothing here can hold a secret value: the core never gives one out. */
 import type { PolicyView } from '../../core/admin/policy-admin.js';
-import type { AuditRecord, PolicyState, StoredPolicy } from '../../core/ports.js';
+import type { AuditRecord, Page, PolicyState, StoredPolicy } from '../../core/ports.js';
 
 const iso = (date: Date | undefined) => date?.toISOString();
 
@@ -30,4 +30,9 @@ export function presentPolicyView(view: PolicyView) {
 
 export function presentAuditRecord(record: AuditRecord) {
   return { ...record, at: record.at.toISOString() };
+}
+
+/** A page of items, with the token for the next page only when there is one. */
+export function presentPage<T, R>(page: Page<T>, present: (item: T) => R) {
+  return { items: page.items.map(present), ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}) };
 }
