@@ -11,6 +11,7 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { format, parseArgs } from 'node:util';
+import { boundText, quote } from '../core/untrusted-text.js';
 import { useLocalClock } from '../composition.js';
 import type { Logger } from '../core/logger.js';
 import { startAzurite, type RunningAzurite } from './azurite.js';
@@ -319,13 +320,14 @@ export function parseStartArguments(argv: readonly string[]): Pick<StartLocalApp
       options: { 'api-port': { type: 'string' }, 'emulator-port': { type: 'string' }, help: { type: 'boolean' } },
     }));
   } catch (error) {
-    throw new StartUsageError(error instanceof Error ? error.message : String(error));
+    // parseArgs quotes the offending argument whole: escaped and bounded, like every other echo of input.
+    throw new StartUsageError(boundText(error instanceof Error ? error.message : String(error), 512));
   }
   const port = (flag: 'api-port' | 'emulator-port'): number | undefined => {
     const raw = values[flag];
     if (raw === undefined) return undefined;
     const parsed = Number(raw);
-    if (!/^\d+$/.test(raw) || parsed > 65535) throw new StartUsageError(`--${flag} must be a whole number from 0 to 65535, not '${raw}'`);
+    if (!/^\d+$/.test(raw) || parsed > 65535) throw new StartUsageError(`--${flag} must be a whole number from 0 to 65535, not ${quote(raw)}`);
     return parsed;
   };
   const apiPort = port('api-port');
