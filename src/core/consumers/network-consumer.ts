@@ -69,7 +69,9 @@ export function networkConsumerSchema<Kind extends string, Extra extends z.ZodRa
       admin: adminSchema,
       ...extra,
     })
-    .superRefine((consumer, ctx) => {
+    .superRefine((parsed, ctx) => {
+      // The generic shape hides the base fields from the compiler; they are always there.
+      const consumer = parsed as unknown as { tls: boolean; host: string };
       if (consumer.tls === false && !isLoopback(consumer.host)) {
         ctx.addIssue({
           code: 'custom',
