@@ -55,6 +55,13 @@ export interface SecretStore {
   getVersion(ref: SecretRef, version: string): Promise<SecretVersionInfo | undefined>;
   /** Writes a new version; one Key Vault create. */
   write(ref: SecretRef, value: SecretValue, options: WriteSecretOptions): Promise<SecretVersionInfo>;
+  /**
+   * One version's value (the latest when `version` is absent), or undefined when it does not exist.
+   * Only strategies that must hand a credential to a downstream system read values, and only into memory.
+   */
+  readValue(ref: SecretRef, version?: string): Promise<SecretValue | undefined>;
+  /** Disables an older version so it can no longer be read. Never the latest: Key Vault then answers 403 to every reader. */
+  disableVersion(ref: SecretRef, version: string): Promise<void>;
 }
 
 // ---------------------------------------------------------------- Policies

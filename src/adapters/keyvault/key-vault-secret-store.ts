@@ -8,7 +8,7 @@ import { isRestError } from '@azure/core-rest-pipeline';
 import type { KeyVaultSecret, SecretProperties } from '@azure/keyvault-secrets';
 import { PermanentDependencyError, TransientDependencyError } from '../../core/errors.js';
 import type { SecretRef, SecretStore, SecretVersionInfo, WriteSecretOptions } from '../../core/ports.js';
-import type { SecretValue } from '../../core/secret-value.js';
+import { SecretValue } from '../../core/secret-value.js';
 import type { AzureClientFactory } from '../azure-clients.js';
 
 /** A value-free copy of what went wrong, safe to log and to chain as a cause. */
@@ -119,6 +119,30 @@ export class KeyVaultSecretStore implements SecretStore {
       return toInfo(ref, propertiesOnly(written));
     } catch (error) {
       throw sanitizeKeyVaultError('writing', ref, error);
+    }
+  }
+
+  async readValue(ref: SecretRef, version?: string): Promise<SecretValue | undefined> {
+    const client = this.#client(ref.vaultUrl);
+    try {
+      const secret = await client.getSecret(ref.secretName, version ? { version } : {});
+      return secret.value === undefined ? undefined : SecretValue.of(secret.value);
+    } catch (error) {
+      if (isRestError(error) && error.statusCode === 404) return undefined;
+      throw sanitizeKeyVaultError('reading the value of', ref, error);
+    }
+  }
+
+  async disableVersion(ref: SecretRef, version: string): Promise<void> {
+    const latest = await this.getLatest(ref);
+    if (latest?.version === version) throw new PermanentDependencyError(`refusing to disable '${ref.secretName}' version '${version}' in ${ref.vaultUrl}: it is the latest, and Key Vault would answer 403 to every reader`);
+    const client = this.#client(ref.vaultUrl);
+    try {
+      await client.updateSecretProperties(ref.secretName, version, { enabled: false });
+    } catch (error) {
+      // Already gone is as good as disabled for a version nobody may read any more.
+      if (isRestError(error) && error.statusCode === 404) return;
+      throw sanitizeKeyVaultError('disabling a version of', ref, error);
     }
   }
 

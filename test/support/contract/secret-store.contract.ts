@@ -174,5 +174,35 @@ export function describeSecretStoreContract(name: string, make: () => SecretStor
       expect(error).toBeInstanceOf(PermanentDependencyError);
       if (!name) expect(await store.getLatest(ref)).toBeUndefined();
     });
+
+    it('reads a value back, latest or by version, and nothing for a version that does not exist', async () => {
+      const first = await write('first-value');
+      await subject.nextSecond();
+      await write('second-value');
+      expect((await store.readValue(ref))?.reveal()).toBe('second-value');
+      expect((await store.readValue(ref, first.version))?.reveal()).toBe('first-value');
+      expect(await store.readValue(ref, '0'.repeat(32))).toBeUndefined();
+      expect(await store.readValue({ ...ref, secretName: uniqueSecretName() })).toBeUndefined();
+    });
+
+    it('disables an older version, which can then no longer be read, and refuses to disable the latest', async () => {
+      // Arrange
+      const older = await write('older-value');
+      await subject.nextSecond();
+      const latest = await write('latest-value');
+
+      // Act
+      const refused = await store.disableVersion(ref, latest.version).catch((e: unknown) => e);
+      await store.disableVersion(ref, older.version);
+
+      // Assert
+      expect(refused).toBeInstanceOf(PermanentDependencyError);
+      expect(String((refused as Error).message)).toContain('latest');
+      expect((await store.getLatest(ref))).toMatchObject({ version: latest.version, enabled: true });
+      expect((await store.readValue(ref))?.reveal()).toBe('latest-value');
+      expect(await store.getVersion(ref, older.version)).toMatchObject({ enabled: false });
+      await expect(store.readValue(ref, older.version)).rejects.toBeInstanceOf(PermanentDependencyError);
+      await store.disableVersion(ref, older.version);
+    });
   });
 }

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../../src/core/clock.js';
 import { PermanentDependencyError } from '../../../src/core/errors.js';
 import type { SecretRef, SecretStore, SecretVersionInfo, WriteSecretOptions } from '../../../src/core/ports.js';
-import type { SecretValue } from '../../../src/core/secret-value.js';
+import { SecretValue } from '../../../src/core/secret-value.js';
 
 interface StoredVersion {
   info: SecretVersionInfo;
@@ -101,6 +101,28 @@ export class InMemorySecretStore implements SecretStore {
     secret.versions.push({ info, value: revealed });
     this.#secrets.set(key(ref), secret);
     return info;
+  }
+
+  async readValue(ref: SecretRef, version?: string): Promise<SecretValue | undefined> {
+    this.counts.others++;
+    await tick();
+    const list = this.#list(ref);
+    const found = version ? list.find((v) => v.info.version === version.toLowerCase()) : list.at(-1);
+    if (!found) return undefined;
+    // Key Vault answers 403 to a read of a disabled version.
+    if (!found.info.enabled) throw new PermanentDependencyError(`Key Vault reading the value of '${ref.secretName}' in ${ref.vaultUrl} was refused (403 Forbidden): the version is disabled`);
+    return SecretValue.of(found.value);
+  }
+
+  async disableVersion(ref: SecretRef, version: string): Promise<void> {
+    this.counts.others++;
+    await tick();
+    const list = this.#list(ref);
+    if (list.at(-1)?.info.version === version.toLowerCase()) {
+      throw new PermanentDependencyError(`refusing to disable '${ref.secretName}' version '${version}' in ${ref.vaultUrl}: it is the latest, and Key Vault would answer 403 to every reader`);
+    }
+    const found = list.find((v) => v.info.version === version.toLowerCase());
+    if (found) found.info = { ...found.info, enabled: false, updatedOn: toSecond(this.clock.now()) };
   }
 
   /** Test-only: every version written, oldest first. */
