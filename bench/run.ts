@@ -31,6 +31,7 @@ try {
     leaseDurationInMs: 300_000,
     maxAttempts: 5,
     minRotationIntervalInMs: 3_600_000,
+    drainCheckIntervalInMs: 60_000,
     idempotency: { keysKept: 50, retentionInMs: 86_400_000 },
     keyVaultEmulator: { caCertPath: emulator.caCertPath, address: emulator.host },
   };

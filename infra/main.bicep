@@ -84,6 +84,10 @@ param rotationMaxAttempts int = 5
 @minValue(1)
 param rotationMinIntervalSeconds int = 3600
 
+@description('How often a rotation waiting for an old credential to drain is checked again (DRAIN_CHECK_INTERVAL_SECONDS).')
+@minValue(1)
+param drainCheckIntervalSeconds int = 60
+
 @description('Idempotency keys remembered per policy (IDEMPOTENCY_KEYS_KEPT).')
 @minValue(1)
 param idempotencyKeysKept int = 50
@@ -239,6 +243,7 @@ module functionApp 'modules/function-app.bicep' = {
     rotationLeaseSeconds: rotationLeaseSeconds
     rotationMaxAttempts: rotationMaxAttempts
     rotationMinIntervalSeconds: rotationMinIntervalSeconds
+    drainCheckIntervalSeconds: drainCheckIntervalSeconds
     idempotencyKeysKept: idempotencyKeysKept
     idempotencyKeyRetentionHours: idempotencyKeyRetentionHours
     maximumInstanceCount: maximumInstanceCount

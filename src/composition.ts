@@ -15,6 +15,11 @@ import { KeyVaultEventHandler } from './core/events/key-vault-event-handler.js';
 import type { Logger } from './core/logger.js';
 import type { AuditLog, PolicyStateStore } from './core/ports.js';
 import { DueScan } from './core/rotation/due-scan.js';
+import { ConsumerCatalog, type AccessTokenSource } from './core/consumers/consumer-port.js';
+import { SecretValue } from './core/secret-value.js';
+import { postgresqlConsumer } from './adapters/consumers/postgresql-consumer.js';
+import { mariadbConsumer } from './adapters/consumers/mariadb-consumer.js';
+import { redisConsumer } from './adapters/consumers/redis-consumer.js';
 import { RotationEngine } from './core/rotation/rotation-engine.js';
 
 export interface AppServices {
@@ -39,6 +44,13 @@ export interface CompositionOptions {
   onEntitiesRead?: EntitiesReadListener;
 }
 
+/** The downstream systems a rotation can move to a new credential: one adapter per kind, one line each. */
+export const consumerKinds = new ConsumerCatalog([
+  postgresqlConsumer,
+  mariadbConsumer,
+  redisConsumer,
+]);
+
 /** Each Key Vault call of a dry run, retries included; a throttled dry run answers 503 within about this long. */
 export const DRY_RUN_KEY_VAULT_BUDGET_IN_MS = 2_000;
 
@@ -55,6 +67,14 @@ export function composeServices(config: AppConfig, options: CompositionOptions =
   const secrets = new KeyVaultSecretStore(clients);
   // A dry run has a caller waiting and changes nothing: it gives up after DRY_RUN_KEY_VAULT_BUDGET_IN_MS instead of riding out Key Vault's 1-16 s throttling backoff.
   const planSecrets = new KeyVaultSecretStore(clients, { retryBudgetInMs: DRY_RUN_KEY_VAULT_BUDGET_IN_MS });
+  // Entra ID sign-in to Azure Database for PostgreSQL/MySQL and Azure Cache for Redis, with the app's own identity.
+  const accessTokens: AccessTokenSource = {
+    async getToken(scope) {
+      const token = await clients.credential.getToken(scope);
+      if (!token) throw new Error(`no Entra ID token for ${scope}`);
+      return SecretValue.of(token.token);
+    },
+  };
   const engine = new RotationEngine({
     policies: tables.policies,
     states: tables.states,
@@ -69,6 +89,9 @@ export function composeServices(config: AppConfig, options: CompositionOptions =
     maxAttempts: config.maxAttempts,
     minRotationIntervalInMs: config.minRotationIntervalInMs,
     idempotency: config.idempotency,
+    consumerKinds,
+    accessTokens,
+    drainCheckIntervalInMs: config.drainCheckIntervalInMs,
   });
   let tablesReady: Promise<void> | undefined;
   return {
@@ -86,6 +109,7 @@ export function composeServices(config: AppConfig, options: CompositionOptions =
       newId,
       logger,
       governedVaultUrls: config.governedVaultUrls,
+      consumerKinds,
     }),
     audit: tables.audit,
     states: tables.states,

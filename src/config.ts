@@ -77,6 +77,13 @@ export const SETTINGS: readonly SettingDescription[] = [
     example: '3600',
   },
   {
+    name: 'DRAIN_CHECK_INTERVAL_SECONDS',
+    scope: 'azure',
+    required: false,
+    description: 'How often a rotation waiting for an old credential to drain is checked again by the scan (it also waits for the next scan). An HTTP rotate checks at once. Default 60.',
+    example: '60',
+  },
+  {
     name: 'IDEMPOTENCY_KEYS_KEPT',
     scope: 'azure',
     required: false,
@@ -146,6 +153,7 @@ export interface AppConfig {
   leaseDurationInMs: number;
   maxAttempts: number;
   minRotationIntervalInMs: number;
+  drainCheckIntervalInMs: number;
   idempotency: { keysKept: number; retentionInMs: number };
   keyVaultEmulator?: KeyVaultEmulatorTrust;
 }
@@ -258,6 +266,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     leaseDurationInMs: positiveInt(env, 'ROTATION_LEASE_SECONDS', 300) * 1000,
     maxAttempts: positiveInt(env, 'ROTATION_MAX_ATTEMPTS', 5),
     minRotationIntervalInMs: positiveInt(env, 'ROTATION_MIN_INTERVAL_SECONDS', 3600) * 1000,
+    drainCheckIntervalInMs: positiveInt(env, 'DRAIN_CHECK_INTERVAL_SECONDS', 60) * 1000,
     idempotency: {
       keysKept: positiveInt(env, 'IDEMPOTENCY_KEYS_KEPT', 50),
       retentionInMs: positiveInt(env, 'IDEMPOTENCY_KEY_RETENTION_HOURS', 24) * 3_600_000,

@@ -12,6 +12,7 @@ describe('loadConfig', () => {
       leaseDurationInMs: 300_000,
       maxAttempts: 5,
       minRotationIntervalInMs: 3_600_000,
+      drainCheckIntervalInMs: 60_000,
       idempotency: { keysKept: 50, retentionInMs: 86_400_000 },
     });
   });
@@ -28,9 +29,11 @@ describe('loadConfig', () => {
       ROTATION_MIN_INTERVAL_SECONDS: '120',
       IDEMPOTENCY_KEYS_KEPT: '7',
       IDEMPOTENCY_KEY_RETENTION_HOURS: '2',
+      DRAIN_CHECK_INTERVAL_SECONDS: '15',
     });
     expect(config).toMatchObject({
       minRotationIntervalInMs: 120_000,
+      drainCheckIntervalInMs: 15_000,
       idempotency: { keysKept: 7, retentionInMs: 7_200_000 },
       scanSchedule: '0 0 * * * *',
       managedIdentityClientId: '11111111-1111-1111-1111-111111111111',

@@ -25,6 +25,7 @@ param rotationScanSchedule string
 param rotationLeaseSeconds int
 param rotationMaxAttempts int
 param rotationMinIntervalSeconds int
+param drainCheckIntervalSeconds int
 param idempotencyKeysKept int
 param idempotencyKeyRetentionHours int
 
@@ -122,6 +123,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       ROTATION_LEASE_SECONDS: string(rotationLeaseSeconds)
       ROTATION_MAX_ATTEMPTS: string(rotationMaxAttempts)
       ROTATION_MIN_INTERVAL_SECONDS: string(rotationMinIntervalSeconds)
+      DRAIN_CHECK_INTERVAL_SECONDS: string(drainCheckIntervalSeconds)
       IDEMPOTENCY_KEYS_KEPT: string(idempotencyKeysKept)
       IDEMPOTENCY_KEY_RETENTION_HOURS: string(idempotencyKeyRetentionHours)
     }

@@ -119,9 +119,42 @@ export interface RememberedTrigger {
   newVersion?: string;
 }
 
-/** Steps of one rotation, in order. Persisted after each one. */
-export const ROTATION_STEPS = ['claimed', 'written', 'completed'] as const;
+/**
+ * The steps a rotation can have finished, persisted after each one. Each strategy runs its own
+ * ordered subset (src/core/rotation/strategies): a policy without consumers is claimed, switched
+ * and completed; alternating-users drains the login it will change before preparing it;
+ * multi-password prepares, switches, then drains and revokes the old password.
+ */
+export const ROTATION_STEPS = ['claimed', 'drained', 'prepared', 'verified', 'switched', 'revoked', 'completed'] as const;
 export type RotationStep = (typeof ROTATION_STEPS)[number];
+
+export type ConsumerStatus = 'pending' | 'draining' | 'drained' | 'prepared' | 'verified' | 'switched' | 'revoked' | 'rolled-back';
+
+/** Where one consumer stands in the rotation. Never carries a credential. */
+export interface ConsumerProgress {
+  status: ConsumerStatus;
+  /** The login this rotation changes on that consumer. */
+  login: string;
+  /** While draining: that login's open sessions at the last check. */
+  sessions?: number;
+  updatedAt: Date;
+}
+
+/** A rotation waiting for the old credential's sessions to end. */
+export interface DrainStatus {
+  /** The login (or, for multi-password, the login whose old password) being drained. */
+  login: string;
+  /** The old credential may not be revoked before this, drained or not. */
+  graceEndsAt: Date;
+  /** The first check that found sessions past the grace period; maxDrainWait counts from here. */
+  waitingSince?: Date;
+  sessions: number;
+  /** Who still holds sessions: client addresses and application names, bounded. */
+  clients: string[];
+  checkedAt: Date;
+  /** Timer and event triggers do not check again before this. */
+  nextCheckAt: Date;
+}
 
 export interface ActiveRotation {
   rotationId: string;
@@ -140,6 +173,14 @@ export interface ActiveRotation {
   newVersionCreatedOn?: Date;
   newVersionExpiresOn?: Date;
   attempt: number;
+  /** Consumers' progress, by consumer name. */
+  consumers?: Record<string, ConsumerProgress>;
+  /** alternating-users: the login applications used when the rotation started, and the login it changes. */
+  logins?: { current?: string; target: string };
+  /** When this process saw the switch's write return: drains and grace periods count from here. */
+  switchedAt?: Date;
+  /** Present while waiting for a drain. */
+  drain?: DrainStatus;
 }
 
 export type RotationResult = 'succeeded' | 'failed' | 'skipped';
@@ -149,6 +190,12 @@ export interface PolicyState {
   currentVersion?: string;
   currentVersionCreatedOn?: Date;
   currentVersionExpiresOn?: Date;
+  /** When the switch to the current version was seen to complete (finer than Key Vault's whole seconds). */
+  currentVersionSwitchedAt?: Date;
+  /** The version current before this one; under alternating-users its login still works until the next rotation. */
+  previousVersion?: string;
+  /** With consumers: the login the current version holds. */
+  currentLogin?: string;
   lastRotationId?: string;
   lastRotatedAt?: Date;
   lastResult?: RotationResult;
@@ -200,6 +247,10 @@ export type AuditAction =
   | 'rotation.abandoned'
   | 'rotation.skipped'
   | 'rotation.dry-run'
+  | 'rotation.step-started'
+  | 'rotation.step-finished'
+  | 'rotation.waiting-for-drain'
+  | 'rotation.rolled-back'
   | 'secret.out-of-band-change'
   | 'secret.unmanaged-event'
   | 'secret.implausible-event'
@@ -225,6 +276,10 @@ export interface AuditRecord {
   error?: string;
   /** For policy.replaced: the dotted paths of the fields that changed; never their values. */
   changedFields?: string[];
+  /** For step records: the step, and the consumer and login it concerns. */
+  step?: RotationStep;
+  consumer?: string;
+  login?: string;
 }
 
 export interface AuditLog {

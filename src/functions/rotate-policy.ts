@@ -52,6 +52,10 @@ export async function rotatePolicy(request: HttpRequest, _context: InvocationCon
       jsonBody: { error: { code: 'RotationFailed', message: outcome.reason, details: [] }, rotationId: outcome.rotationId, parked: outcome.parked ?? false },
     };
   }
+  // Still going: the rotation waits for the old credential to drain, and GET /api/policies/{id} shows its progress.
+  if (outcome.status === 'waiting-for-drain') {
+    return { status: 202, headers: { Location: `/api/policies/${policyId}` }, jsonBody: { dryRun: false, ...outcome } };
+  }
   return { status: 200, jsonBody: { dryRun: false, ...outcome } };
 }
 

@@ -26,11 +26,11 @@ describe('README response shapes', () => {
 
   it('names every status a rotate can end in, and which reach an HTTP caller as 200', () => {
     // Arrange
-    const statuses: Record<RotationStatus, string> = { succeeded: '(200)', skipped: '(200)', 'in-progress': '', failed: '' };
+    const statuses: Record<RotationStatus, string> = { succeeded: '(200)', skipped: '(200)', 'in-progress': '', failed: '', 'waiting-for-drain': '(202)' };
     const section = readme.slice(readme.indexOf("A rotate's `status` is one of:"), readme.indexOf('Error codes:'));
 
     // Assert
-    for (const status of ['succeeded', 'skipped', 'in-progress'] as const) expect(section).toContain(`- \`${status}\`${statuses[status] ? ` ${statuses[status]}` : ''}: `);
+    for (const status of ['succeeded', 'skipped', 'in-progress', 'waiting-for-drain'] as const) expect(section).toContain(`- \`${status}\`${statuses[status] ? ` ${statuses[status]}` : ''}: `);
     expect(section).toContain('409 `RotationInProgress`');
     expect(row('POST /api/policies/{id}/rotate')).toContain('"status"');
   });

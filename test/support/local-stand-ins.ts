@@ -14,6 +14,7 @@ export function localConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     leaseDurationInMs: 300_000,
     maxAttempts: 5,
     minRotationIntervalInMs: 3_600_000,
+    drainCheckIntervalInMs: 60_000,
     idempotency: { keysKept: 50, retentionInMs: 86_400_000 },
     keyVaultEmulator: { caCertPath: emulator.caCertPath, address: emulator.host },
     ...overrides,

@@ -8,7 +8,8 @@ import { ConcurrencyConflictError, NotFoundError, PreconditionFailedError, Rotat
 import { changedPaths } from './changed-paths.js';
 import { quote } from '../untrusted-text.js';
 import type { Logger } from '../logger.js';
-import { parsePolicy, type RotationPolicy } from '../policy/policy.js';
+import { parsePolicy, policyWarnings, type RotationPolicy } from '../policy/policy.js';
+import { NO_CONSUMER_KINDS, type ConsumerCatalog } from '../consumers/consumer-port.js';
 import { parseVaultUrl } from '../names.js';
 import type { AuditLog, Page, PageOptions, PolicyRepository, PolicyState, PolicyStateStore, ScheduleIndex, StoredPolicy, VersionedPolicyState } from '../ports.js';
 
@@ -23,6 +24,8 @@ export interface WritePreconditions {
 export interface PolicyView {
   stored: StoredPolicy;
   state: PolicyState;
+  /** What a valid policy should still hear about (a PUT's answer only). */
+  warnings?: string[];
 }
 
 export interface PolicyAdminDependencies {
@@ -35,6 +38,8 @@ export interface PolicyAdminDependencies {
   logger: Logger;
   /** Vault origins this deployment may rotate; empty allows any. */
   governedVaultUrls: readonly string[];
+  /** The consumer kinds a policy may name; none by default. */
+  consumerKinds?: ConsumerCatalog;
 }
 
 /** Fields whose change makes the policy's due date worth re-evaluating at once. */
@@ -82,7 +87,8 @@ export class PolicyAdmin {
       secretName: policy.secretName,
       ...(changedFields ? { changedFields: changedFields.join(',') } : {}),
     });
-    return { stored, state: rescheduled, created: !existing };
+    const warnings = policyWarnings(policy);
+    return { stored, state: rescheduled, created: !existing, ...(warnings.length ? { warnings } : {}) };
   }
 
   async get(id: string): Promise<PolicyView> {
@@ -128,7 +134,7 @@ export class PolicyAdmin {
         { path: 'id', message: `expected '${id}' (the URL's id), got ${describeGiven((withId as { id: unknown }).id)}` },
       ]);
     }
-    const policy = parsePolicy(withId);
+    const policy = parsePolicy(withId, this.#deps.consumerKinds ?? NO_CONSUMER_KINDS);
     const governed = this.#deps.governedVaultUrls;
     if (governed.length > 0 && !governed.includes(parseVaultUrl(policy.vaultUrl).origin)) {
       // Which vaults are governed is the deployment's business, not every caller's: name none of them.

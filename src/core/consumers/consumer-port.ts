@@ -100,10 +100,10 @@ export interface ConsumerKind<Spec extends ConsumerSpec = ConsumerSpec> {
 export class ConsumerCatalog {
   readonly #kinds = new Map<string, ConsumerKind>();
 
-  constructor(kinds: readonly ConsumerKind<never>[] = []) {
+  constructor(kinds: readonly ConsumerKind[] = []) {
     for (const kind of kinds) {
       if (this.#kinds.has(kind.kind)) throw new Error(`consumer kind '${kind.kind}' is registered twice`);
-      this.#kinds.set(kind.kind, kind as unknown as ConsumerKind);
+      this.#kinds.set(kind.kind, kind);
     }
   }
 
@@ -117,3 +117,8 @@ export class ConsumerCatalog {
 }
 
 export const NO_CONSUMER_KINDS = new ConsumerCatalog();
+
+/** Entra ID access tokens for the app's own identity, for consumers whose admin signs in with `{ entra: true }`. */
+export interface AccessTokenSource {
+  getToken(scope: string): Promise<SecretValue>;
+}

@@ -8,10 +8,11 @@ import { z } from 'zod';
 import { parseDuration, DAY_MS, formatDuration } from '../durations.js';
 import { ValidationError } from '../errors.js';
 import { generatorSpecSchema } from '../generators/generator-spec.js';
-import { issueMessages, refuseProtoKey, toErrorDetails } from '../generators/zod-support.js';
+import { flattenIssues, issueMessages, refuseProtoKey, toErrorDetails } from '../generators/zod-support.js';
 import { parseVaultUrl, secretNameProblem } from '../names.js';
 import { unsafeCharacterProblem } from '../untrusted-text.js';
 import { NEAR_EXPIRY_WINDOW_MS } from './schedule.js';
+import { NO_CONSUMER_KINDS, STRATEGY_KINDS, type ConsumerCatalog, type ConsumerSpec } from '../consumers/consumer-port.js';
 
 /** Tags this app writes on every version it creates. */
 export const MANAGED_TAGS = { managedBy: 'managed-by', policyId: 'rotation-policy-id', rotationId: 'rotation-id' } as const;
@@ -132,36 +133,195 @@ const tagsSchema = refuseProtoKey(
   }),
 );
 
-export const rotationPolicySchema = z.strictObject({
-  id: idSchema,
-  /** Normalised to the vault's origin: lower-case, no trailing slash, no :443. */
-  vaultUrl: vaultUrlSchema,
-  secretName: secretNameSchema,
-  generator: generatorSpecSchema,
-  rotation: rotationSchema,
-  // Checked once trimmed: whitespace around them is dropped, never stored or logged.
-  environment: z.string().trim().min(1, 'cannot be empty').max(64, 'must be at most 64 characters').superRefine((text, ctx) => refuseUnsafeCharacters(text, ctx)),
-  owner: z.string().trim().min(1, 'cannot be empty').max(128, 'must be at most 128 characters').superRefine((text, ctx) => refuseUnsafeCharacters(text, ctx)),
-  /** When absent, defaultContentType(generator) applies (application/json for templates). */
-  contentType: z
-    .string()
-    .min(1, 'cannot be empty; leave it out instead')
-    .max(255, 'must be at most 255 characters: Key Vault refuses longer content types')
-    .superRefine((text, ctx) => refuseUnsafeCharacters(text, ctx))
-    .optional(),
-  tags: tagsSchema.default({}),
-  enabled: z.boolean().default(true),
+/** The login pair of alternating-users is `login` and `login` plus this suffix. */
+export const DEFAULT_SECOND_LOGIN_SUFFIX = '_b';
+/** PostgreSQL truncates identifiers at 63 bytes; MariaDB allows 80 (MySQL 32). */
+const MAX_LOGIN_LENGTH = 63;
+const MIN_QUIET_GRACE_MS = 60_000;
+export const MAX_CONSUMERS = 16;
+
+const strategySchema = z.strictObject({
+  kind: z.enum(STRATEGY_KINDS, { error: `must be one of ${STRATEGY_KINDS.join(', ')}` }),
+  /** How long a credential that stopped being current stays valid before it may be revoked, drained or not. */
+  gracePeriod: durationSchema,
+  /** Past this long waiting for sessions of the old credential to end, the rotation fails loudly; it never forces. */
+  maxDrainWait: durationSchema,
+  /** alternating-users: the second login is `login` plus this. */
+  secondLoginSuffix: z.string().regex(/^[A-Za-z0-9_]{1,8}$/, 'must be 1-8 letters, digits or underscores').optional(),
 });
+
+export type RotationStrategy = z.output<typeof strategySchema>;
+
+function policySchema(catalog: ConsumerCatalog) {
+  const consumersSchema = z
+    .array(z.unknown())
+    .max(MAX_CONSUMERS, `at most ${MAX_CONSUMERS} consumers per policy`)
+    .transform((items, ctx): ConsumerSpec[] => items.map((item, index) => parseConsumer(catalog, item, index, ctx)));
+  return z
+    .strictObject({
+      id: idSchema,
+      /** Normalised to the vault's origin: lower-case, no trailing slash, no :443. */
+      vaultUrl: vaultUrlSchema,
+      secretName: secretNameSchema,
+      generator: generatorSpecSchema,
+      rotation: rotationSchema,
+      // Checked once trimmed: whitespace around them is dropped, never stored or logged.
+      environment: z.string().trim().min(1, 'cannot be empty').max(64, 'must be at most 64 characters').superRefine((text, ctx) => refuseUnsafeCharacters(text, ctx)),
+      owner: z.string().trim().min(1, 'cannot be empty').max(128, 'must be at most 128 characters').superRefine((text, ctx) => refuseUnsafeCharacters(text, ctx)),
+      /** When absent, defaultContentType(generator) applies (application/json for templates and consumers). */
+      contentType: z
+        .string()
+        .min(1, 'cannot be empty; leave it out instead')
+        .max(255, 'must be at most 255 characters: Key Vault refuses longer content types')
+        .superRefine((text, ctx) => refuseUnsafeCharacters(text, ctx))
+        .optional(),
+      tags: tagsSchema.default({}),
+      enabled: z.boolean().default(true),
+      /** How downstream consumers move to a new credential with no lockout window; required with consumers. */
+      strategy: strategySchema.optional(),
+      /** The systems that must accept each new credential before the vault switches applications to it. */
+      consumers: consumersSchema.optional(),
+    })
+    .superRefine((policy, ctx) => checkConsumers(catalog, policy, ctx));
+}
+
+export const rotationPolicySchema = policySchema(NO_CONSUMER_KINDS);
 
 export type RotationPolicy = z.output<typeof rotationPolicySchema>;
 export type RotationPolicyInput = z.input<typeof rotationPolicySchema>;
 
+function parseConsumer(catalog: ConsumerCatalog, item: unknown, index: number, ctx: z.RefinementCtx): ConsumerSpec {
+  const kindName = item !== null && typeof item === 'object' && typeof (item as { kind?: unknown }).kind === 'string' ? (item as { kind: string }).kind : undefined;
+  if (kindName === undefined) {
+    ctx.issues.push({ code: 'custom', path: [index, 'kind'], message: `is required: one of ${catalog.kinds.join(', ') || '(none: this deployment has no consumer kinds)'}`, input: item });
+    return z.NEVER;
+  }
+  const kind = catalog.get(kindName);
+  if (!kind) {
+    ctx.issues.push({
+      code: 'custom',
+      path: [index, 'kind'],
+      message: `unknown consumer kind '${boundForMessage(kindName)}': this deployment knows ${catalog.kinds.join(', ') || 'none'}`,
+      input: kindName,
+    });
+    return z.NEVER;
+  }
+  const parsed = kind.schema.safeParse(item, { error: issueMessages });
+  if (parsed.success) return parsed.data;
+  for (const issue of flattenIssues(parsed.error.issues)) ctx.issues.push({ code: 'custom', path: [index, ...issue.path], message: issue.message, input: item });
+  return z.NEVER;
+}
+
+function boundForMessage(text: string): string {
+  return text.length > 64 ? `${text.slice(0, 64)}…` : text;
+}
+
+/** Rules across the strategy, the consumers and the rest of the policy. */
+function checkConsumers(
+  catalog: ConsumerCatalog,
+  policy: { secretName: string; strategy?: RotationStrategy | undefined; consumers?: ConsumerSpec[] | undefined; rotation: { every: string }; generator: { kind: string }; contentType?: string | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  const { strategy, consumers } = policy;
+  if (!consumers || consumers.length === 0) {
+    if (strategy) ctx.addIssue({ code: 'custom', path: ['strategy'], message: 'a strategy needs consumers: without consumers a rotation only writes the new version' });
+    if (consumers) ctx.addIssue({ code: 'custom', path: ['consumers'], message: 'cannot be empty; leave it out for a policy with no downstream consumers' });
+    return;
+  }
+  if (!strategy) {
+    ctx.addIssue({ code: 'custom', path: ['strategy'], message: `is required with consumers: ${STRATEGY_KINDS.join(' or ')}, with gracePeriod and maxDrainWait` });
+  }
+  const names = new Set<string>();
+  consumers.forEach((consumer, index) => {
+    // A consumer refused above is z.NEVER here; its own issues are already reported.
+    if (!consumer || typeof consumer !== 'object') return;
+    const firstLogin = consumers[0]?.login;
+    if (index > 0 && firstLogin !== undefined && consumer.login !== firstLogin) {
+      ctx.addIssue({ code: 'custom', path: ['consumers', index, 'login'], message: `must be '${firstLogin}', the login of consumers[0]: the secret holds one username, which every consumer must accept` });
+    }
+    if ('secretName' in consumer.admin && consumer.admin.secretName.toLowerCase() === policy.secretName.toLowerCase()) {
+      ctx.addIssue({ code: 'custom', path: ['consumers', index, 'admin', 'secretName'], message: 'cannot be the secret this policy rotates: the admin credential must stay valid while the application credential changes' });
+    }
+    if (names.has(consumer.name)) ctx.addIssue({ code: 'custom', path: ['consumers', index, 'name'], message: `'${consumer.name}' is used by another consumer of this policy: names must be unique` });
+    names.add(consumer.name);
+    const kind = catalog.get(consumer.kind);
+    if (strategy && kind && !kind.strategies.includes(strategy.kind)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['consumers', index, 'kind'],
+        message: `${consumer.kind} cannot do ${strategy.kind} without a lockout window; it supports ${kind.strategies.join(', ')}`,
+      });
+    }
+    if (strategy?.kind === 'alternating-users') {
+      const second = `${consumer.login}${strategy.secondLoginSuffix ?? DEFAULT_SECOND_LOGIN_SUFFIX}`;
+      if (second.length > MAX_LOGIN_LENGTH) {
+        ctx.addIssue({ code: 'custom', path: ['consumers', index, 'login'], message: `the second login '${second}' would be longer than ${MAX_LOGIN_LENGTH} characters` });
+      }
+    }
+  });
+  if (strategy) {
+    const grace = millisecondsOrUndefined(strategy.gracePeriod);
+    const every = millisecondsOrUndefined(policy.rotation.every);
+    const maxDrain = millisecondsOrUndefined(strategy.maxDrainWait);
+    if (grace !== undefined && every !== undefined && grace > every) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['strategy', 'gracePeriod'],
+        message: `gracePeriod (${strategy.gracePeriod}) must not be longer than rotation.every (${policy.rotation.every}): the previous credential would still be in its grace period when the next rotation needs to change it`,
+      });
+    }
+    if (grace !== undefined && maxDrain !== undefined && every !== undefined && grace + maxDrain > every) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['strategy', 'maxDrainWait'],
+        message: `gracePeriod plus maxDrainWait (${formatDuration(grace + maxDrain)}) must fit within rotation.every (${policy.rotation.every}): a rotation still waiting for a drain when the next is due would hold it up`,
+      });
+    }
+    if (policy.generator.kind !== 'random_password' && policy.generator.kind !== 'random_string') {
+      ctx.addIssue({ code: 'custom', path: ['generator', 'kind'], message: 'must be random_password or random_string with consumers: the generator makes the password, and the secret\'s value is the JSON credential' });
+    }
+    if (policy.contentType !== undefined && policy.contentType !== CREDENTIAL_CONTENT_TYPE) {
+      ctx.addIssue({ code: 'custom', path: ['contentType'], message: `must be ${CREDENTIAL_CONTENT_TYPE} (or left out) with consumers: the value is JSON {"username","password","host","port","database"}` });
+    }
+  }
+}
+
+/** With consumers, the secret's value is the JSON credential applications connect with. */
+export const CREDENTIAL_CONTENT_TYPE = 'application/json';
+
+/** What a valid policy should still hear about: returned with the answer to a PUT, never refused. */
+export function policyWarnings(policy: RotationPolicy): string[] {
+  const warnings: string[] = [];
+  const grace = policy.strategy ? parseDuration(policy.strategy.gracePeriod).milliseconds : undefined;
+  if (grace !== undefined && grace < MIN_QUIET_GRACE_MS) {
+    warnings.push(`strategy.gracePeriod (${policy.strategy!.gracePeriod}) is under a minute: an application that read the previous credential moments before the switch may still be connecting with it when it is revoked; use this only for tests`);
+  }
+  return warnings;
+}
+
 /** Parses and normalises a policy; throws ValidationError with one detail per problem. */
-export function parsePolicy(input: unknown): RotationPolicy {
-  const result = rotationPolicySchema.safeParse(input, { error: issueMessages });
+export function parsePolicy(input: unknown, catalog: ConsumerCatalog = NO_CONSUMER_KINDS): RotationPolicy {
+  const schema = catalog === NO_CONSUMER_KINDS ? rotationPolicySchema : schemaFor(catalog);
+  const result = schema.safeParse(input, { error: issueMessages });
   if (result.success) return result.data;
   const details = toErrorDetails(result.error);
   const first = details[0]!;
   const more = details.length > 1 ? ` (and ${details.length - 1} more)` : '';
   throw new ValidationError(`invalid rotation policy: ${first.path || '(policy)'}: ${first.message}${more}`, details);
+}
+
+const schemas = new WeakMap<ConsumerCatalog, ReturnType<typeof policySchema>>();
+
+function schemaFor(catalog: ConsumerCatalog): ReturnType<typeof policySchema> {
+  let schema = schemas.get(catalog);
+  if (!schema) {
+    schema = policySchema(catalog);
+    schemas.set(catalog, schema);
+  }
+  return schema;
+}
+
+/** The second login of alternating-users. */
+export function secondLoginOf(policy: RotationPolicy, consumer: ConsumerSpec): string {
+  return `${consumer.login}${policy.strategy?.secondLoginSuffix ?? DEFAULT_SECOND_LOGIN_SUFFIX}`;
 }

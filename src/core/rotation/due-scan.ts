@@ -14,6 +14,8 @@ export interface ScanReport {
   rotated: number;
   skipped: number;
   inProgress: number;
+  /** Rotations waiting for an old credential to drain, checked again by this scan. */
+  waitingForDrain: number;
   failed: number;
   staleEntriesRemoved: number;
 }
@@ -37,7 +39,7 @@ export class DueScan {
   }
 
   async run(): Promise<ScanReport> {
-    const report: ScanReport = { examined: 0, rotated: 0, skipped: 0, inProgress: 0, failed: 0, staleEntriesRemoved: 0 };
+    const report: ScanReport = { examined: 0, rotated: 0, skipped: 0, inProgress: 0, waitingForDrain: 0, failed: 0, staleEntriesRemoved: 0 };
     const concurrency = this.#deps.concurrency ?? 4;
     let batch: DueEntry[] = [];
     for await (const entry of this.#deps.schedule.listDue(this.#deps.clock.now())) {
@@ -72,6 +74,7 @@ export class DueScan {
       if (outcome.status === 'succeeded') report.rotated++;
       else if (outcome.status === 'failed') report.failed++;
       else if (outcome.status === 'in-progress') report.inProgress++;
+      else if (outcome.status === 'waiting-for-drain') report.waitingForDrain++;
       else report.skipped++;
     } catch (error) {
       report.failed++;

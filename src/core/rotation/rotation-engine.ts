@@ -6,15 +6,18 @@
  * every version carries the rotation id as a tag, and a resumed rotation looks for it
  * before writing again.
  *
- * Later strategies (databases, dual credentials, other vaults) add steps between
- * 'written' and 'completed' (apply to the downstream system, test the new credential);
- * the value they need is read back from the Key Vault version, never kept elsewhere.
+ * What happens between the claim and the completion is the policy's strategy: a list of
+ * steps (src/core/rotation/strategies). Without consumers that is one step, the switch that
+ * writes the new version. With consumers the strategy prepares them, signs in with the new
+ * credential, switches, waits for the old credential to drain and revokes it. The new value
+ * lives only in this process's memory until the switch; afterwards it is read back from Key Vault.
  */
 import type { Clock } from '../clock.js';
 import {
   ConcurrencyConflictError,
   DomainError,
   NotFoundError,
+  PermanentDependencyError,
   PolicyDisabledError,
   RotationInProgressError,
   describeError,
@@ -32,6 +35,7 @@ import type {
   AuditRecord,
   PolicyRepository,
   RememberedTrigger,
+  RotationStep,
   PolicyState,
   PolicyStateStore,
   RotationTrigger,
@@ -42,7 +46,11 @@ import type {
   VersionedPolicyState,
 } from '../ports.js';
 import type { SecretValue } from '../secret-value.js';
+import { NO_CONSUMER_KINDS, type AccessTokenSource, type AdminCredential, type ConsumerCatalog } from '../consumers/consumer-port.js';
+import { CREDENTIAL_CONTENT_TYPE } from '../policy/policy.js';
 import type { RotationOutcome, RotationPlan } from './rotation-outcome.js';
+import { EngineStepRun, type LoadedState, hasSwitched, mayHaveSwitched, nextStep, nextStepName, switchedFields, waitingOutcome, drainReason } from './engine-step-run.js';
+import { parseCredential, strategyFor, type BoundConsumer, type RotationStrategy, type StepOutcome } from './strategies/index.js';
 import { retryDelayInMs } from './retry-budget.js';
 
 export interface RotationEngineDependencies {
@@ -63,7 +71,21 @@ export interface RotationEngineDependencies {
   minRotationIntervalInMs: number;
   idempotency: IdempotencyRetention;
   generate?: (generator: RotationPolicy['generator']) => SecretValue;
+  /** The downstream consumer kinds this deployment knows; none by default. */
+  consumerKinds?: ConsumerCatalog;
+  /** Entra ID tokens for consumers whose admin is `{ entra: true }`. */
+  accessTokens?: AccessTokenSource;
+  /** How long timer and event triggers leave a rotation that waits for a drain before checking again. Default 60 s. */
+  drainCheckIntervalInMs?: number;
 }
+
+export const DEFAULT_DRAIN_CHECK_INTERVAL_MS = 60_000;
+/**
+ * The switch's Key Vault write must finish inside the lease, or a takeover could prepare the
+ * consumers again under it. The lease is renewed just before the write whenever less than
+ * this is left: longer than the Key Vault client's whole retry schedule (about 31 s).
+ */
+const SWITCH_LEASE_MARGIN_MS = 60_000;
 
 /**
  * What a caller (the scan) has just read, so the engine need not read it again.
@@ -74,11 +96,6 @@ export interface AlreadyRead {
   state: VersionedPolicyState;
 }
 
-/** A policy's state as last read, with the ETag to write it back (undefined: no row yet). */
-interface LoadedState {
-  state: PolicyState;
-  etag: string | undefined;
-}
 
 interface Decision {
   rotate: boolean;
@@ -117,6 +134,9 @@ export class RotationEngine {
     // A half-done rotation comes first: whatever the trigger, it is finished before anything else.
     if (state.active) {
       if (state.active.leaseExpiresAt > now) return this.#inProgress(policyId, state.active, trigger);
+      // A rotation waiting for a drain is checked again when its time comes, or at once when an admin asks.
+      const { drain } = state.active;
+      if (drain && trigger.kind !== 'http' && now < drain.nextCheckAt && !this.#budgetSpent(state)) return waitingOutcome(policyId, state.active);
       if (this.#budgetSpent(state) && trigger.kind !== 'http') return this.#parked(state);
       return this.#resume(policy, loaded, trigger);
     }
@@ -220,7 +240,7 @@ export class RotationEngine {
         wouldRotate: true,
         reason: `would resume interrupted rotation '${state.active.rotationId}' at step '${state.active.step}'`,
         resumesRotationId: state.active.rotationId,
-        keyVaultOperations: { creates: state.active.step === 'claimed' ? 1 : 0, others: 2 },
+        keyVaultOperations: { creates: state.active.newVersion ? 0 : 1, others: 2 },
       };
     }
     if (!policy.enabled) return { ...base, wouldRotate: false, reason: 'policy is disabled', keyVaultOperations: noWrite };
@@ -268,13 +288,16 @@ export class RotationEngine {
   async #resume(policy: RotationPolicy, loaded: LoadedState, trigger: RotationTrigger): Promise<RotationOutcome> {
     const previous = loaded.state.active!;
     const now = this.#deps.clock.now();
+    // Checking a drain again is the rotation going on as planned, not a recovery: same attempt, nothing to audit.
+    const continuing = previous.drain !== undefined && loaded.state.lastResult !== 'failed';
     const active: ActiveRotation = {
       ...previous,
       leaseExpiresAt: new Date(now.getTime() + this.#deps.leaseDurationInMs),
-      attempt: previous.attempt + 1,
+      attempt: continuing ? previous.attempt : previous.attempt + 1,
     };
     const claimed = await this.#claim(loaded, active, trigger);
     if (!claimed) return this.#lostClaim(policy.id, trigger);
+    if (continuing) return this.#drive(policy, claimed, trigger, true);
     this.#deps.logger.warn('rotation.resumed', { ...logFields(policy, active), step: active.step, resumedBy: trigger.kind });
     // The rotation keeps its first caller's reason; each trigger that takes it over is on the record too.
     await this.#appendOnce({
@@ -291,69 +314,159 @@ export class RotationEngine {
   }
 
   async #drive(policy: RotationPolicy, claimed: LoadedState, trigger: RotationTrigger, resumed: boolean): Promise<RotationOutcome> {
-    let current = claimed;
+    const strategy = strategyFor(policy.strategy?.kind);
+    const run = new EngineStepRun(this.#stepHost, policy, claimed, this.#deps.drainCheckIntervalInMs ?? DEFAULT_DRAIN_CHECK_INTERVAL_MS);
     try {
+      run.consumers = this.#bindConsumers(policy);
+      if (resumed) run.current = await this.#recoverSwitch(strategy, run.current);
       for (;;) {
-        const active = current.state.active!;
-        switch (active.step) {
-          case 'claimed': {
-            const written = await this.#writeOnce(policy, current, resumed);
-            if (!written) return await this.#abandon(policy, current);
-            current = await this.#save(
-              {
-                ...current.state,
-                active: {
-                  ...active,
-                  step: 'written',
-                  newVersion: written.version,
-                  ...(written.createdOn ? { newVersionCreatedOn: written.createdOn } : {}),
-                  ...(written.expiresOn ? { newVersionExpiresOn: written.expiresOn } : {}),
-                },
-              },
-              current.etag,
-            );
-            break;
-          }
-          case 'written':
-            return await this.#complete(policy, current);
-          case 'completed':
-            // Only a state written by a newer engine could hold this; finishing is the safe reading.
-            return await this.#complete(policy, current);
+        const active = run.current.state.active!;
+        if (!hasSwitched(active) && !sameSecret(active.target, secretRef(policy))) {
+          await this.#rollBack(strategy, run, 'the policy now targets another secret');
+          return await this.#abandon(policy, run.current);
+        }
+        const step = nextStep(strategy, active, run.pendingValue !== undefined);
+        if (!step) return await this.#complete(policy, run.current);
+        run.beginStep(step.name, this.#deps.clock.now());
+        // Staged rotations audit each step; a policy without consumers has only the switch, audited by its outcome.
+        const auditSteps = run.consumers.length > 0;
+        if (auditSteps) await this.#appendOnce(this.#stepRecord(policy, active, step.name, 'rotation.step-started', `${active.rotationId}.${step.name}.started.${active.attempt}`));
+        const outcome = await step.run(run);
+        if (outcome.kind === 'wait') return await this.#wait(policy, run.current, outcome);
+        const { drain: _drained, ...rest } = run.current.state.active!;
+        run.current = await this.#save({ ...run.current.state, active: { ...rest, ...outcome.patch, step: step.name } }, run.current.etag);
+        if (auditSteps && !run.recordedConsumers) {
+          await this.#appendOnce(this.#stepRecord(policy, run.current.state.active!, step.name, 'rotation.step-finished', `${active.rotationId}.${step.name}.finished`));
         }
       }
     } catch (error) {
+      const active = run.current.state.active!;
       if (error instanceof ConcurrencyConflictError) {
         // Our lease lapsed and another instance took the rotation over; it will finish it. Not a failed attempt.
-        const { rotationId } = current.state.active!;
-        this.#deps.logger.warn('rotation.lease-lost', logFields(policy, current.state.active!));
-        if (trigger.kind === 'http') throw new RotationInProgressError(policy.id, rotationId);
-        return { policyId: policy.id, status: 'in-progress', reason: 'another instance took over this rotation', rotationId };
+        this.#deps.logger.warn('rotation.lease-lost', logFields(policy, active));
+        if (trigger.kind === 'http') throw new RotationInProgressError(policy.id, active.rotationId);
+        return { policyId: policy.id, status: 'in-progress', reason: 'another instance took over this rotation', rotationId: active.rotationId };
       }
-      return this.#recordFailure(policy, current, error);
+      if (!hasSwitched(active)) await this.#rollBack(strategy, run, describeError(error));
+      return this.#recordFailure(policy, run.current, error);
     }
   }
 
+  /** What steps may ask of the engine, through StepRun. */
+  readonly #stepHost = {
+    secrets: () => this.#deps.secrets,
+    now: () => this.#deps.clock.now(),
+    generate: (policy: RotationPolicy) => this.#generate(policy.generator),
+    admin: (policy: RotationPolicy, target: SecretRef, consumer: BoundConsumer) => this.#adminFor(policy, target, consumer),
+    switchTo: (run: EngineStepRun, value: SecretValue) => this.#switchTo(run, value),
+    recordConsumer: (run: EngineStepRun, consumer: BoundConsumer, login: string, detail: string) => this.#recordConsumerStep(run, consumer, login, detail),
+  };
+
+  async #recordConsumerStep(run: EngineStepRun, consumer: BoundConsumer, login: string, detail: string): Promise<void> {
+    const active = run.current.state.active!;
+    const step = run.stepName;
+    await this.#appendOnce({
+      ...this.#stepRecord(run.policy, active, step, 'rotation.step-finished', `${active.rotationId}.${step}.${consumer.spec.name}.${active.attempt}`),
+      consumer: consumer.spec.name,
+      login,
+      reason: detail,
+    });
+  }
+
   /**
-   * Writes the new version to the rotation's own target unless a previous attempt of
-   * this rotation already did. Undefined when the policy has since moved to another
-   * secret and nothing was written: the rotation then has nothing to finish.
+   * A rotation resumed just after the step before its switch may have written the version
+   * before it died: every version carries its rotation id, so the version is looked for first,
+   * and the rotation goes on from the switch instead of preparing the consumers again.
    */
-  async #writeOnce(policy: RotationPolicy, current: LoadedState, resumed: boolean): Promise<SecretVersionInfo | undefined> {
+  async #recoverSwitch(strategy: RotationStrategy, current: LoadedState): Promise<LoadedState> {
     const active = current.state.active!;
-    if (resumed) {
-      const earlier = await this.#deps.secrets.findVersionByTag(active.target, MANAGED_TAGS.rotationId, active.rotationId);
-      if (earlier) return earlier;
+    if (hasSwitched(active) || !mayHaveSwitched(strategy, active.step)) return current;
+    const earlier = await this.#deps.secrets.findVersionByTag(active.target, MANAGED_TAGS.rotationId, active.rotationId);
+    if (!earlier) return current;
+    return this.#save({ ...current.state, active: { ...active, ...switchedFields(earlier, undefined), step: 'switched' } }, current.etag);
+  }
+
+  /** Undoes prepare when a rotation ends before its switch; a failed rollback is logged, and the next prepare replaces it. */
+  async #rollBack(strategy: RotationStrategy, run: EngineStepRun, why: string): Promise<void> {
+    const active = run.current.state.active!;
+    if (!strategy.rollback || run.consumers.length === 0 || !active.consumers) return;
+    try {
+      run.beginStep(active.step, this.#deps.clock.now());
+      await strategy.rollback(run);
+      await this.#appendOnce({
+        ...this.#stepRecord(run.policy, active, active.step, 'rotation.rolled-back', `${active.rotationId}.rolled-back.${active.attempt}`),
+        reason: `rolled back before the switch: ${why}`,
+      });
+    } catch (error) {
+      this.#deps.logger.error('rotation.rollback-failed', { ...logFields(run.policy, active), error: describeError(error) });
     }
-    if (!sameSecret(active.target, secretRef(policy))) return undefined;
-    await this.#assertStillHeld(current);
+  }
+
+  /** Persists a rotation that waits for a drain, releases its lease, and schedules the next check. */
+  async #wait(policy: RotationPolicy, current: LoadedState, outcome: Extract<StepOutcome, { kind: 'wait' }>): Promise<RotationOutcome> {
     const now = this.#deps.clock.now();
-    const value = this.#generate(policy.generator);
+    const active: ActiveRotation = { ...current.state.active!, ...outcome.patch, drain: outcome.drain, leaseExpiresAt: now };
+    const nextCheck = outcome.drain.nextCheckAt;
+    await this.#appendOnce({
+      ...this.#stepRecord(policy, active, nextStepName(strategyFor(policy.strategy?.kind), active), 'rotation.waiting-for-drain', `${active.rotationId}.waiting.${outcome.drain.login}`),
+      login: outcome.drain.login,
+      reason: drainReason(outcome.drain),
+    });
+    await this.#deps.schedule.add({ policyId: policy.id, dueAt: nextCheck });
+    const previousDue = current.state.nextDueAt;
+    await this.#save({ ...current.state, active, nextDueAt: nextCheck }, current.etag);
+    await this.#removeDueEntry(policy.id, previousDue, nextCheck);
+    this.#deps.logger.info('rotation.waiting-for-drain', { ...logFields(policy, active), login: outcome.drain.login, sessions: outcome.drain.sessions, nextCheckAt: nextCheck.toISOString() });
+    return waitingOutcome(policy.id, active);
+  }
+
+  #bindConsumers(policy: RotationPolicy): BoundConsumer[] {
+    const catalog = this.#deps.consumerKinds ?? NO_CONSUMER_KINDS;
+    return (policy.consumers ?? []).map((spec) => {
+      const kind = catalog.get(spec.kind);
+      if (!kind) throw new PermanentDependencyError(`consumer '${spec.name}' is of kind '${spec.kind}', which this deployment does not know`);
+      return { spec, kind };
+    });
+  }
+
+  /** The rotator's credential for a consumer: read from the policy's own vault at rotation time, or an Entra token. Never stored. */
+  async #adminFor(policy: RotationPolicy, target: SecretRef, consumer: BoundConsumer): Promise<AdminCredential> {
+    const { admin } = consumer.spec;
+    if ('entra' in admin) {
+      if (!consumer.kind.entraScope) throw new PermanentDependencyError(`consumer '${consumer.spec.name}': ${consumer.spec.kind} has no Entra ID sign-in`);
+      if (!this.#deps.accessTokens) throw new PermanentDependencyError(`consumer '${consumer.spec.name}': this deployment has no Entra ID token source`);
+      return { kind: 'entra', username: admin.username, accessToken: await this.#deps.accessTokens.getToken(consumer.kind.entraScope) };
+    }
+    const ref = { vaultUrl: target.vaultUrl, secretName: admin.secretName };
+    const value = await this.#deps.secrets.readValue(ref);
+    if (!value) throw new PermanentDependencyError(`policy '${policy.id}', consumer '${consumer.spec.name}': the admin secret '${admin.secretName}' does not exist in ${target.vaultUrl}`);
+    const credential = parseCredential(value, `the admin secret '${admin.secretName}' in ${target.vaultUrl}`);
+    return { kind: 'password', username: credential.username, password: credential.password };
+  }
+
+  /**
+   * Writes the switch's version to the rotation's own target. Before the write the lease is
+   * renewed when less than SWITCH_LEASE_MARGIN_MS of it is left (a conditional write of the
+   * state row, which also proves no other instance took over), or the row is read to prove it.
+   */
+  async #switchTo(run: EngineStepRun, value: SecretValue): Promise<Partial<ActiveRotation>> {
+    const { policy } = run;
+    const now = this.#deps.clock.now();
+    const active = run.current.state.active!;
+    const margin = Math.min(SWITCH_LEASE_MARGIN_MS, this.#deps.leaseDurationInMs / 2);
+    if (active.leaseExpiresAt.getTime() - now.getTime() < margin) {
+      const renewed = { ...active, leaseExpiresAt: new Date(now.getTime() + this.#deps.leaseDurationInMs) };
+      run.current = await this.#save({ ...run.current.state, active: renewed }, run.current.etag);
+    } else {
+      await this.#assertStillHeld(run.current);
+    }
     const contentType = contentTypeOf(policy);
-    return this.#deps.secrets.write(active.target, value, {
+    const written = await this.#deps.secrets.write(active.target, value, {
       expiresOn: expiryFor(policy, now),
       ...(contentType ? { contentType } : {}),
       tags: this.#tagsFor(policy, active.rotationId),
     });
+    return switchedFields(written, this.#deps.clock.now());
   }
 
   /**
@@ -365,6 +478,10 @@ export class RotationEngine {
   async #assertStillHeld(current: LoadedState): Promise<void> {
     const now = await this.#deps.states.get(current.state.policyId);
     if (now?.etag !== current.etag) throw new ConcurrencyConflictError(`rotation '${current.state.active!.rotationId}' was taken over before its write`);
+  }
+
+  #stepRecord(policy: RotationPolicy, active: ActiveRotation, step: RotationStep, action: AuditRecord['action'], id: string): AuditRecord {
+    return { ...this.#rotationRecord(policy, active, this.#deps.clock.now(), action, id), step };
   }
 
   /** A rotation whose policy moved to another secret before anything was written ends here, having changed nothing. */
@@ -407,7 +524,18 @@ export class RotationEngine {
     await this.#appendOnce(this.#rotationRecord(policy, active, now, 'rotation.succeeded', `${active.rotationId}.succeeded`));
     await this.#deps.schedule.add({ policyId: policy.id, dueAt: nextDue });
     const previousDue = current.state.nextDueAt;
-    const { active: _finished, lastError: _cleared, currentVersion: _v, currentVersionCreatedOn: _c, currentVersionExpiresOn: _e, ...rest } = current.state;
+    const {
+      active: _finished,
+      lastError: _cleared,
+      currentVersion: _v,
+      currentVersionCreatedOn: _c,
+      currentVersionExpiresOn: _e,
+      currentVersionSwitchedAt: _s,
+      previousVersion: _p,
+      currentLogin: _l,
+      ...rest
+    } = current.state;
+    const currentLogin = active.logins?.target ?? policy.consumers?.[0]?.login;
     const versions = { ...(active.previousVersion ? { previousVersion: active.previousVersion } : {}), ...(active.newVersion ? { newVersion: active.newVersion } : {}) };
     const recentTriggers = settle(current.state.recentTriggers, active.rotationId, 'succeeded', versions);
     await this.#save(
@@ -421,6 +549,9 @@ export class RotationEngine {
               ...(active.newVersionExpiresOn ? { currentVersionExpiresOn: active.newVersionExpiresOn } : {}),
             }
           : {}),
+        ...(stillTargeted && active.switchedAt ? { currentVersionSwitchedAt: active.switchedAt } : {}),
+        ...(stillTargeted && active.previousVersion ? { previousVersion: active.previousVersion } : {}),
+        ...(stillTargeted && currentLogin ? { currentLogin } : {}),
         lastRotationId: active.rotationId,
         lastRotatedAt: now,
         lastResult: 'succeeded',
@@ -680,6 +811,7 @@ const DAY_IN_MS = 24 * 60 * 60 * 1000;
 
 /** Templates are JSON unless the policy says otherwise. */
 function contentTypeOf(policy: RotationPolicy): string | undefined {
+  if (policy.consumers?.length) return policy.contentType ?? CREDENTIAL_CONTENT_TYPE;
   return policy.contentType ?? defaultContentType(policy.generator);
 }
 

@@ -1,6 +1,6 @@
 import type { TriggerKind } from '../ports.js';
 
-export type RotationStatus = 'succeeded' | 'skipped' | 'failed' | 'in-progress';
+export type RotationStatus = 'succeeded' | 'skipped' | 'failed' | 'in-progress' | 'waiting-for-drain';
 
 /** What one trigger achieved. Never carries a secret value. */
 export interface RotationOutcome {
@@ -14,6 +14,8 @@ export interface RotationOutcome {
   parked?: boolean;
   /** A repeated idempotency key: this is the outcome the key first produced. */
   replayed?: boolean;
+  /** While the rotation waits for the old credential's sessions to end. */
+  drain?: { login: string; sessions: number; graceEndsAt: string; waitingSince?: string; nextCheckAt: string };
 }
 
 /** What a rotation would do now; a dry run writes nothing. */

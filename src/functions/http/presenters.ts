@@ -1,6 +1,6 @@
 /** JSON shapes of the HTTP API. Nothing here can hold a secret value: the core never gives one out. */
 import type { PolicyView } from '../../core/admin/policy-admin.js';
-import type { AuditRecord, Page, PolicyState, StoredPolicy } from '../../core/ports.js';
+import type { ActiveRotation, AuditRecord, Page, PolicyState, StoredPolicy } from '../../core/ports.js';
 
 const iso = (date: Date | undefined) => date?.toISOString();
 
@@ -14,8 +14,41 @@ export function presentState(state: PolicyState) {
     lastError: state.lastError,
     consecutiveFailures: state.consecutiveFailures,
     nextDueAt: iso(state.nextDueAt),
-    rotationInProgress: state.active
-      ? { rotationId: state.active.rotationId, step: state.active.step, startedAt: iso(state.active.startedAt), trigger: state.active.trigger.kind }
+    currentLogin: state.currentLogin,
+    rotationInProgress: state.active ? presentActive(state.active, state) : null,
+  };
+}
+
+/** A rotation in progress: the last step it finished, where each consumer stands, and any drain it waits for. */
+function presentActive(active: ActiveRotation, state: PolicyState) {
+  const { drain } = active;
+  return {
+    rotationId: active.rotationId,
+    status: drain ? 'waiting-for-drain' : state.lastResult === 'failed' ? 'failed-will-retry' : 'running',
+    step: active.step,
+    startedAt: iso(active.startedAt),
+    trigger: active.trigger.kind,
+    attempt: active.attempt,
+    previousVersion: active.previousVersion,
+    newVersion: active.newVersion,
+    logins: active.logins ?? null,
+    consumers: Object.entries(active.consumers ?? {}).map(([name, progress]) => ({
+      name,
+      status: progress.status,
+      login: progress.login,
+      ...(progress.sessions !== undefined ? { sessions: progress.sessions } : {}),
+      updatedAt: iso(progress.updatedAt),
+    })),
+    drain: drain
+      ? {
+          login: drain.login,
+          sessions: drain.sessions,
+          clients: drain.clients,
+          graceEndsAt: iso(drain.graceEndsAt),
+          waitingSince: iso(drain.waitingSince) ?? null,
+          checkedAt: iso(drain.checkedAt),
+          nextCheckAt: iso(drain.nextCheckAt),
+        }
       : null,
   };
 }
@@ -25,7 +58,7 @@ export function presentPolicy(stored: StoredPolicy) {
 }
 
 export function presentPolicyView(view: PolicyView) {
-  return { ...presentPolicy(view.stored), state: presentState(view.state) };
+  return { ...presentPolicy(view.stored), state: presentState(view.state), ...(view.warnings ? { warnings: view.warnings } : {}) };
 }
 
 export function presentAuditRecord(record: AuditRecord) {

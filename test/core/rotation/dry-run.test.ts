@@ -113,7 +113,7 @@ describe('a dry run', () => {
 
   it.each([
     { step: 'claimed', creates: 1, stallAt: (method: string) => method === 'write' },
-    { step: 'written', creates: 0, stallAt: (method: string, args: unknown[]) => method === 'save' && (args[0] as PolicyState).active?.step === 'written' },
+    { step: 'switched', creates: 0, stallAt: (method: string, args: unknown[]) => method === 'save' && (args[0] as PolicyState).active?.step === 'switched' },
   ])('of a rotation interrupted at step $step would resume it, writing $creates version(s)', async ({ step, creates, stallAt }) => {
     // Arrange: a process stalls before its Key Vault write, or once it recorded the write, and its lease lapses
     const { stores, policy, app } = await governed();

@@ -24,7 +24,7 @@ export function aState(policyId: string, overrides: Partial<PolicyState> = {}): 
 export function anActiveRotation(overrides: Partial<NonNullable<PolicyState['active']>> = {}): NonNullable<PolicyState['active']> {
   return {
     rotationId: 'rot-1',
-    step: 'written',
+    step: 'switched',
     trigger: { kind: 'event', actor: 'event-123', reason: 'SecretNearExpiry', eventVersion: 'v1', eventClaim: 'near-expiry', idempotencyKey: 'event:123' },
     target: { vaultUrl: 'https://kv-contract.vault.azure.net', secretName: 'db-password' },
     startedAt: new Date('2026-03-31T23:59:59.999Z'),
