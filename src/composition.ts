@@ -42,6 +42,8 @@ export interface CompositionOptions {
   newId?: () => string;
   /** Benchmarks count the Table entities each operation reads. */
   onEntitiesRead?: EntitiesReadListener;
+  /** The zero-lockout measurement wraps the real kinds to kill rotations mid-step. Defaults to consumerKinds. */
+  consumerKinds?: ConsumerCatalog;
 }
 
 /** The downstream systems a rotation can move to a new credential: one adapter per kind, one line each. */
@@ -89,7 +91,7 @@ export function composeServices(config: AppConfig, options: CompositionOptions =
     maxAttempts: config.maxAttempts,
     minRotationIntervalInMs: config.minRotationIntervalInMs,
     idempotency: config.idempotency,
-    consumerKinds,
+    consumerKinds: options.consumerKinds ?? consumerKinds,
     accessTokens,
     drainCheckIntervalInMs: config.drainCheckIntervalInMs,
   });
@@ -109,7 +111,7 @@ export function composeServices(config: AppConfig, options: CompositionOptions =
       newId,
       logger,
       governedVaultUrls: config.governedVaultUrls,
-      consumerKinds,
+      consumerKinds: options.consumerKinds ?? consumerKinds,
     }),
     audit: tables.audit,
     states: tables.states,
