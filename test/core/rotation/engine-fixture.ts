@@ -6,6 +6,7 @@ import { silentLogger, type Logger } from '../../../src/core/logger.js';
 import type { RotationPolicy } from '../../../src/core/policy/policy.js';
 import type { SecretRef } from '../../../src/core/ports.js';
 import { DueScan } from '../../../src/core/rotation/due-scan.js';
+import { ConsumerCatalog, type ConsumerKind } from '../../../src/core/consumers/consumer-port.js';
 import { RotationEngine } from '../../../src/core/rotation/rotation-engine.js';
 import { CrashInjector } from '../../support/fakes/crash-injector.js';
 import { InMemorySecretStore } from '../../support/fakes/in-memory-secret-store.js';
@@ -25,8 +26,14 @@ export function createStores() {
   return { clock, secrets: new InMemorySecretStore(clock), ...createInMemoryAdapters() };
 }
 
+export interface ProcessOptions {
+  /** Downstream consumer kinds, wrapped by the process's crash injector like every other port. */
+  consumerKinds?: ConsumerKind[];
+  drainCheckIntervalInMs?: number;
+}
+
 /** An engine (and its scan, event handler and admin) as one process would compose it. */
-export function processOver(stores: Stores, injector: CrashInjector = new CrashInjector(undefined), logger: Logger = silentLogger) {
+export function processOver(stores: Stores, injector: CrashInjector = new CrashInjector(undefined), logger: Logger = silentLogger, options: ProcessOptions = {}) {
   const deps = {
     policies: injector.wrap(stores.policies),
     states: injector.wrap(stores.states),
@@ -35,12 +42,34 @@ export function processOver(stores: Stores, injector: CrashInjector = new CrashI
     secrets: injector.wrap(stores.secrets),
   };
   const common = { clock: stores.clock, logger, newId: randomUUID };
-  const engine = new RotationEngine({ ...deps, ...common, leaseDurationInMs: LEASE_MS, maxAttempts: MAX_ATTEMPTS, minRotationIntervalInMs: MIN_INTERVAL_MS, idempotency: IDEMPOTENCY });
+  const consumerKinds = new ConsumerCatalog((options.consumerKinds ?? []).map((kind) => withCrashes(injector, kind)));
+  const engine = new RotationEngine({
+    ...deps,
+    ...common,
+    leaseDurationInMs: LEASE_MS,
+    maxAttempts: MAX_ATTEMPTS,
+    minRotationIntervalInMs: MIN_INTERVAL_MS,
+    idempotency: IDEMPOTENCY,
+    consumerKinds,
+    ...(options.drainCheckIntervalInMs ? { drainCheckIntervalInMs: options.drainCheckIntervalInMs } : {}),
+  });
   return {
     engine,
     scan: new DueScan({ ...deps, engine, clock: stores.clock, logger }),
     events: new KeyVaultEventHandler({ ...deps, engine, clock: stores.clock, logger }),
-    admin: new PolicyAdmin({ ...deps, ...common, governedVaultUrls: [] }),
+    admin: new PolicyAdmin({ ...deps, ...common, governedVaultUrls: [], consumerKinds }),
+  };
+}
+
+/** A kind whose port calls (the I/O) go through the injector; its schema and connectionFields are plain data. */
+function withCrashes(injector: CrashInjector, kind: ConsumerKind): ConsumerKind {
+  const io = injector.wrap(kind);
+  return {
+    ...kind,
+    verify: io.verify,
+    sessions: io.sessions,
+    ...(kind.replaceLoginPassword ? { replaceLoginPassword: io.replaceLoginPassword } : {}),
+    ...(kind.setAcceptedPasswords ? { setAcceptedPasswords: io.setAcceptedPasswords } : {}),
   };
 }
 
