@@ -232,6 +232,58 @@ function validValue(path: string[]): fc.Arbitrary<unknown> {
   }
 }
 
+// A policy with a downstream consumer and a strategy: the shapes a kind's own schema validates.
+const CONSUMER_BASES = [
+  { kind: 'postgresql', name: 'orders-primary', host: '127.0.0.1', port: 5432, database: 'orders', login: 'orders_app', tls: false, admin: { secretName: 'orders-db-admin' } },
+  { kind: 'mariadb', name: 'orders-mariadb', host: 'db.internal.example.com', database: 'orders', login: 'orders_app', tls: true, admin: { entra: true, username: 'id-kvrot' } },
+  { kind: 'redis', name: 'orders-cache', host: '127.0.0.1', login: 'orders_cache', tls: false, admin: { secretName: 'orders-cache-admin' }, nodes: [{ host: '127.0.0.2', port: 6380 }] },
+] as const;
+
+const CONSUMER_PATHS: string[][] = [
+  ['strategy'],
+  ['strategy', 'kind'],
+  ['strategy', 'gracePeriod'],
+  ['strategy', 'maxDrainWait'],
+  ['strategy', 'secondLoginSuffix'],
+  ['consumers'],
+  ['consumers', '0'],
+  ['consumers', '0', 'kind'],
+  ['consumers', '0', 'name'],
+  ['consumers', '0', 'host'],
+  ['consumers', '0', 'port'],
+  ['consumers', '0', 'database'],
+  ['consumers', '0', 'login'],
+  ['consumers', '0', 'tls'],
+  ['consumers', '0', 'admin'],
+  ['consumers', '0', 'admin', 'secretName'],
+  ['consumers', '0', 'nodes'],
+  ['consumers', '1'],
+];
+
+function validConsumerValue(path: string[]): fc.Arbitrary<unknown> {
+  switch (path.join('.')) {
+    case 'strategy.kind':
+      return fc.constantFrom('alternating-users', 'multi-password', 'single-user');
+    case 'strategy.gracePeriod':
+    case 'strategy.maxDrainWait':
+      return fc.constantFrom('1s', 'PT1S', '59s', '1h', '24h', '31d', '0s');
+    case 'consumers.0.kind':
+      return fc.constantFrom('postgresql', 'mariadb', 'redis', 'mysql', 'Postgresql');
+    case 'consumers.0.host':
+      return fc.constantFrom('127.0.0.1', 'localhost', '::1', '[::1]', 'db.example.com', '10.0.0.4', '-bad-', '');
+    case 'consumers.0.port':
+      return fc.oneof(fc.integer({ min: -1, max: 70_000 }), fc.constant(5432.5));
+    case 'consumers.0.tls':
+      return fc.boolean();
+    case 'consumers.0.login':
+      return fc.oneof(fc.stringMatching(/^[a-z_][a-z0-9_]{0,60}$/), fc.constantFrom('orders app', "o'reilly", '1abc', 'x'.repeat(56)));
+    case 'consumers.1':
+      return fc.constantFrom(...CONSUMER_BASES);
+    default:
+      return hostileValue(path);
+  }
+}
+
 export interface PolicyCase {
   /** The id in the URL. */
   id: string;
@@ -239,15 +291,30 @@ export interface PolicyCase {
   mutations: Mutation[];
 }
 
-/** A valid policy body for `id`, then 0-3 mutations (0 in about one case in ten). */
+/**
+ * A valid policy body for `id`, then 0-3 mutations (0 in about one case in ten). One case in three
+ * starts from a policy with a consumer and a strategy, and mutates those too.
+ */
 export function mutatedPolicy(vaultUrl: string, ids: fc.Arbitrary<string>): fc.Arbitrary<PolicyCase> {
   const mutation = fc.oneof({ weight: 5, arbitrary: mutationOf(POLICY_PATHS, hostileValue) }, { weight: 2, arbitrary: mutationOf(POLICY_PATHS, validValue) });
-  return fc
-    .tuple(ids, fc.oneof({ weight: 1, arbitrary: fc.constant([] as Mutation[]) }, { weight: 9, arbitrary: fc.array(mutation, { minLength: 1, maxLength: 3 }) }))
-    .map(([id, mutations]) => {
-      const base = aPolicyJson({ id, secretName: `fz-${id}`.slice(0, 127), vaultUrl }) as unknown as Json;
-      return { id, body: applyMutations(base, mutations), mutations };
-    });
+  const consumerMutation = fc.oneof(
+    { weight: 3, arbitrary: mutationOf(CONSUMER_PATHS, hostileValue) },
+    { weight: 4, arbitrary: mutationOf(CONSUMER_PATHS, validConsumerValue) },
+    { weight: 1, arbitrary: mutation },
+  );
+  const mutations = (one: fc.Arbitrary<Mutation>) =>
+    fc.oneof({ weight: 1, arbitrary: fc.constant([] as Mutation[]) }, { weight: 9, arbitrary: fc.array(one, { minLength: 1, maxLength: 3 }) });
+  const plain = fc.tuple(ids, mutations(mutation)).map(([id, applied]) => {
+    const base = aPolicyJson({ id, secretName: `fz-${id}`.slice(0, 127), vaultUrl }) as unknown as Json;
+    return { id, body: applyMutations(base, applied), mutations: applied };
+  });
+  const withConsumer = fc.tuple(ids, fc.constantFrom(...CONSUMER_BASES), mutations(consumerMutation)).map(([id, consumer, applied]) => {
+    const { contentType: _plain, ...base } = aPolicyJson({ id, secretName: `fz-${id}`.slice(0, 127), vaultUrl, rotation: { every: '30d', validFor: '60d' } });
+    const strategy = { kind: consumer.kind === 'redis' ? 'multi-password' : 'alternating-users', gracePeriod: '1h', maxDrainWait: '24h' };
+    const body = { ...base, strategy, consumers: [consumer] } as unknown as Json;
+    return { id, body: applyMutations(body, applied), mutations: applied };
+  });
+  return fc.oneof({ weight: 2, arbitrary: plain }, { weight: 1, arbitrary: withConsumer });
 }
 
 export const validPolicyId = fc.stringMatching(/^[a-z][a-z0-9-]{0,30}$/);

@@ -6,13 +6,18 @@ import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import { ValidationError } from '../../src/core/errors.js';
 import { parseKeyVaultEvent } from '../../src/core/events/key-vault-event.js';
-import { parsePolicy } from '../../src/core/policy/policy.js';
+import { parsePolicy as parseWithCatalog } from '../../src/core/policy/policy.js';
+import { consumerKinds } from '../../src/composition.js';
 import { fuzzParameters, fuzzRuns, fuzzTimeoutInMs } from '../support/fuzz-settings.js';
 import { anyJson, jsonText, mutatedEvent, mutatedPolicy, validPolicyId } from './arbitraries.js';
 import { holds } from './harness.js';
 import { ERROR_RESPONSE_BOUND, hasUnsafeText, PropertyBroken } from './properties.js';
 
 const RUNS = fuzzRuns();
+/** With the consumer kinds the app registers, so policies with consumers are parsed as the app parses them. */
+const parsePolicy = (input: unknown) => parseWithCatalog(input, consumerKinds);
+/** A loopback host, the only kind `tls: false` may reach. */
+const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|::1|\[::1\])$/i;
 const VAULT = 'https://kv-app-local.vault.azure.net';
 /** Inputs as the HTTP layer hands them over: parsed from JSON text. */
 const policyInput = fc.oneof(
@@ -49,6 +54,15 @@ describe('policy JSON (parsePolicy)', () => {
         }
         const again = parsePolicy(JSON.parse(JSON.stringify(policy)));
         if (JSON.stringify(again) !== JSON.stringify(policy)) throw new PropertyBroken('an accepted policy does not survive a second parse unchanged');
+        const names = new Set<string>();
+        for (const consumer of policy.consumers ?? []) {
+          const network = consumer as unknown as { tls: boolean; host: string; name: string };
+          if (network.tls === false && !LOOPBACK.test(network.host)) throw new PropertyBroken(`accepted tls: false to '${network.host}'`);
+          if (names.has(network.name)) throw new PropertyBroken(`accepted two consumers named '${network.name}'`);
+          names.add(network.name);
+          if (!policy.strategy || !consumerKinds.get(consumer.kind)!.strategies.includes(policy.strategy.kind)) throw new PropertyBroken(`accepted ${consumer.kind} with strategy ${policy.strategy?.kind}`);
+        }
+        if ((policy.strategy === undefined) !== (policy.consumers === undefined)) throw new PropertyBroken('accepted a strategy without consumers, or consumers without a strategy');
         for (const field of ['id', 'secretName', 'environment', 'owner'] as const) {
           if (hasUnsafeText(policy[field])) throw new PropertyBroken(`accepted ${field} with control characters, bidi overrides or lone surrogates: ${JSON.stringify(policy[field].slice(0, 80))} (issue 8 item 4)`);
         }
