@@ -229,6 +229,14 @@ export class RotationEngine {
       ...(latest?.expiresOn ? { currentVersionExpiresOn: latest.expiresOn.toISOString() } : {}),
       tagNames: Object.keys(this.#tagsFor(policy, 'planned')),
       ...(contentTypeOf(policy) ? { contentType: contentTypeOf(policy) } : {}),
+      // With consumers, the steps a rotation would take and whom it would touch; a dry run contacts none of them.
+      ...(policy.strategy
+        ? {
+            strategy: policy.strategy.kind,
+            steps: ['claimed', ...strategyFor(policy.strategy.kind).steps.map((step) => step.name), 'completed'],
+            consumers: (policy.consumers ?? []).map((consumer) => ({ name: consumer.name, kind: consumer.kind, login: consumer.login })),
+          }
+        : {}),
     };
     const noWrite = { creates: 0, others: 1 };
     if (state.active && state.active.leaseExpiresAt > now) {

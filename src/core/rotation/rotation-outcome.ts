@@ -33,5 +33,9 @@ export interface RotationPlan {
   tagNames: string[];
   /** Resuming an interrupted rotation instead of starting a new one. */
   resumesRotationId?: string;
+  /** With consumers: the strategy, its steps in order, and the consumers it would change (none is contacted by a plan). */
+  strategy?: string;
+  steps?: string[];
+  consumers?: { name: string; kind: string; login: string }[];
   keyVaultOperations: { creates: number; others: number };
 }

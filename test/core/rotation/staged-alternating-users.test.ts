@@ -196,4 +196,22 @@ describe('alternating-users', () => {
     ]);
     expect(JSON.stringify(records)).not.toContain(credential.password);
   });
+
+  it('plans without contacting any consumer: the steps in order and whom they would change', async () => {
+    // Arrange
+    const world = await stagedWorld({ strategy: 'alternating-users' });
+
+    // Act
+    const plan = await world.app.engine.plan('orders-db', HTTP);
+
+    // Assert
+    expect(plan).toMatchObject({
+      wouldRotate: true,
+      strategy: 'alternating-users',
+      steps: ['claimed', 'drained', 'prepared', 'verified', 'switched', 'revoked', 'completed'],
+      consumers: [{ name: 'orders-primary', kind: 'fake-db', login: DB_LOGIN }],
+      contentType: 'application/json',
+    });
+    expect(world.database.calls).toEqual([]);
+  });
 });
