@@ -214,4 +214,56 @@ describe('alternating-users', () => {
     });
     expect(world.database.calls).toEqual([]);
   });
+
+  it('signs the admin in with an Entra token for the kind\'s own scope when the policy says entra', async () => {
+    // Arrange
+    const world = await stagedWorld({ strategy: 'alternating-users' });
+    const scopes: string[] = [];
+    world.database.entraTokens.set('id-kvrot', 'token-for-ossrdbms');
+    const { RotationEngine } = await import('../../../src/core/rotation/rotation-engine.js');
+    const { ConsumerCatalog } = await import('../../../src/core/consumers/consumer-port.js');
+    const { SecretValue } = await import('../../../src/core/secret-value.js');
+    const { silentLogger } = await import('../../../src/core/logger.js');
+    const { randomUUID } = await import('node:crypto');
+    const engine = new RotationEngine({
+      ...world.stores,
+      clock: world.stores.clock,
+      logger: silentLogger,
+      newId: randomUUID,
+      leaseDurationInMs: 300_000,
+      maxAttempts: 3,
+      minRotationIntervalInMs: 3_600_000,
+      idempotency: { keysKept: 10, retentionInMs: 86_400_000 },
+      consumerKinds: new ConsumerCatalog(world.kinds as never),
+      accessTokens: {
+        getToken: (scope) => {
+          scopes.push(scope);
+          return Promise.resolve(SecretValue.of(scope === 'https://ossrdbms-aad.database.windows.net/.default' ? 'token-for-ossrdbms' : 'wrong-audience'));
+        },
+      },
+    });
+    await world.app.admin.put('orders-db', { ...world.policyJson, consumers: [{ ...world.policyJson.consumers[0]!, admin: { entra: true, username: 'id-kvrot' } }] }, 'test');
+
+    // Act
+    const outcome = await engine.rotate('orders-db', HTTP);
+
+    // Assert
+    expect(outcome.status).toBe('succeeded');
+    expect(new Set(scopes)).toEqual(new Set(['https://ossrdbms-aad.database.windows.net/.default']));
+    expect(world.database.calls).toContain(`replace:${SECOND_LOGIN}`);
+  });
+
+  it('fails loudly, changing nothing, when an Entra admin is asked of a deployment with no token source', async () => {
+    // Arrange
+    const world = await stagedWorld({ strategy: 'alternating-users' });
+    await world.app.admin.put('orders-db', { ...world.policyJson, consumers: [{ ...world.policyJson.consumers[0]!, admin: { entra: true, username: 'id-kvrot' } }] }, 'test');
+
+    // Act
+    const outcome = await world.app.engine.rotate('orders-db', HTTP);
+
+    // Assert
+    expect(outcome.status).toBe('failed');
+    expect(outcome.reason).toContain('no Entra ID token source');
+    expect(world.stores.secrets.versions(world.ref)).toHaveLength(0);
+  });
 });

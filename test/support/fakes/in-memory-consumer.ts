@@ -53,8 +53,15 @@ export class FakeServer {
     if (index >= 0) this.sessions.splice(index, 1);
   }
 
+  /** Entra sign-ins this server accepts: the token the test's token source hands out for the kind's scope. */
+  readonly entraTokens = new Map<string, string>();
+
   checkAdmin(admin: AdminCredential): void {
-    if (admin.kind !== 'password' || admin.username !== FAKE_ADMIN.username || admin.password.reveal() !== FAKE_ADMIN.password) {
+    if (admin.kind === 'entra') {
+      if (this.entraTokens.get(admin.username) !== admin.accessToken.reveal()) throw new Error('admin token refused');
+      return;
+    }
+    if (admin.username !== FAKE_ADMIN.username || admin.password.reveal() !== FAKE_ADMIN.password) {
       throw new Error('admin sign-in refused');
     }
   }
