@@ -103,8 +103,16 @@ export class EngineStepRun implements StepRun {
     return this.#host.switchTo(this, value);
   }
 
-  retireVersion(version: string): Promise<void> {
-    return this.#host.secrets().disableVersion(this.active.target, version);
+  async retireVersion(version: string, login?: string): Promise<void> {
+    const secrets = this.#host.secrets();
+    const { target } = this.active;
+    if (login !== undefined) {
+      const info = await secrets.getVersion(target, version);
+      if (!info?.enabled) return;
+      const held = await this.readCredential(version).catch(() => undefined);
+      if (held?.username !== login) return;
+    }
+    await secrets.disableVersion(target, version);
   }
 
   recordConsumer(consumer: BoundConsumer, login: string, detail: string): Promise<void> {

@@ -397,7 +397,8 @@ export class RotationEngine {
   /** Undoes prepare when a rotation ends before its switch; a failed rollback is logged, and the next prepare replaces it. */
   async #rollBack(strategy: RotationStrategy, run: EngineStepRun, why: string): Promise<void> {
     const active = run.current.state.active!;
-    if (!strategy.rollback || run.consumers.length === 0 || !active.consumers) return;
+    // Prepare may have touched a consumer if this attempt generated a value or a previous one finished prepare.
+    if (!strategy.rollback || run.consumers.length === 0 || (run.pendingValue === undefined && !active.consumers)) return;
     try {
       run.beginStep(active.step, this.#deps.clock.now());
       await strategy.rollback(run);

@@ -72,6 +72,31 @@ describe('multi-password', () => {
     expect(await auditActions(world.stores, 'orders-db')).toContain('rotation.rolled-back');
   });
 
+  it('rolls back a prepare that failed half-way (one node changed, the next refused), before anything was persisted', async () => {
+    // Arrange
+    const world = await stagedWorld({ strategy: 'multi-password', seedVault: true });
+    const cacheKind = world.kinds[1] as unknown as ConsumerKind;
+    let prepares = 0;
+    const secondNodeDown: ConsumerKind = {
+      ...cacheKind,
+      async setAcceptedPasswords(spec, admin, login, passwords) {
+        await cacheKind.setAcceptedPasswords!(spec, admin, login, passwords);
+        // The first call is prepare: its first node took the change, its second did not answer. The rollback after it succeeds.
+        if (prepares++ === 0) throw new Error('node 2 did not answer');
+      },
+    };
+    const app = processOver(world.stores, new CrashInjector(undefined), silentLogger, { consumerKinds: [world.kinds[0] as unknown as ConsumerKind, secondNodeDown] });
+
+    // Act
+    const outcome = await app.engine.rotate('orders-db', HTTP);
+
+    // Assert
+    expect(outcome.status).toBe('failed');
+    expect(world.cache.logins.get(CACHE_LOGIN)!.passwords).toEqual([INITIAL_PASSWORD]);
+    expect(world.stores.secrets.versions(world.ref)).toHaveLength(1);
+    expect(await auditActions(world.stores, 'orders-db')).toContain('rotation.rolled-back');
+  });
+
   it('replaces, not accumulates, the extra password of an attempt that died before the switch', async () => {
     // Arrange
     const world = await stagedWorld({ strategy: 'multi-password', seedVault: true });

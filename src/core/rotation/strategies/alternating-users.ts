@@ -78,7 +78,7 @@ export const alternatingUsers: RotationStrategy = {
       async run(run) {
         // The version before the one this rotation replaced held the target login's old password, which prepare replaced.
         const retired = run.state.previousVersion;
-        if (retired && retired !== run.active.previousVersion && retired !== run.active.newVersion) await run.retireVersion(retired);
+        if (retired && retired !== run.active.previousVersion && retired !== run.active.newVersion) await run.retireVersion(retired, run.active.logins!.target);
         return { kind: 'done' };
       },
     },

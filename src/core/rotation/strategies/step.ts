@@ -37,8 +37,11 @@ export interface StepRun {
   latest(): Promise<SecretVersionInfo | undefined>;
   /** Writes the version that switches applications over; the engine tags it and guards the lease. */
   switchTo(value: SecretValue): Promise<Partial<ActiveRotation>>;
-  /** Disables an older version whose credential no longer works; never the latest. */
-  retireVersion(version: string): Promise<void>;
+  /**
+   * Disables an older version whose credential no longer works; never the latest. With `login`, only
+   * if that version holds that login (a version written by hand in between is left alone).
+   */
+  retireVersion(version: string, login?: string): Promise<void>;
   /** Audits one consumer's part of the step: which consumer, which login; never a value. */
   recordConsumer(consumer: BoundConsumer, login: string, detail: string): Promise<void>;
 }
