@@ -20,6 +20,7 @@ import {
 import { CredentialRefusedError, type AdminCredential } from '../../../src/core/consumers/consumer-port.js';
 import { PermanentDependencyError } from '../../../src/core/errors.js';
 import { SecretValue } from '../../../src/core/secret-value.js';
+import { signInOutcome } from '../../support/sign-in-outcome.js';
 
 const SOCKET = '/run/mysqld/mysqld.sock';
 const TCP = { host: '127.0.0.1', port: 3306 };
@@ -88,17 +89,8 @@ function aSpec(login: string, overrides: Record<string, unknown> = {}): MariadbC
   });
 }
 
-async function outcome(promise: Promise<unknown>): Promise<'accepted' | 'refused'> {
-  try {
-    await promise;
-    return 'accepted';
-  } catch (error) {
-    if (error instanceof CredentialRefusedError) return 'refused';
-    throw error;
-  }
-}
 
-const verifyAs = (login: string, password: string) => outcome(mariadbConsumer.verify(aSpec(login), { username: login, password: SecretValue.of(password) }));
+const verifyAs = (login: string, password: string) => signInOutcome(mariadbConsumer.verify(aSpec(login), { username: login, password: SecretValue.of(password) }));
 const replace = (login: string, password: string, like: string, spec = aSpec(like), as = admin) =>
   mariadbConsumer.replaceLoginPassword!(spec, as, login, SecretValue.of(password), like);
 

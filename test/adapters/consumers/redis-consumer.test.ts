@@ -14,6 +14,7 @@ import { redisConsumer, type RedisConsumerSpec } from '../../../src/adapters/con
 import { CredentialRefusedError, type AdminCredential } from '../../../src/core/consumers/consumer-port.js';
 import { SecretValue } from '../../../src/core/secret-value.js';
 import { startRedisNode, type RunningRedisNode } from '../../../src/local/redis-node.js';
+import { signInOutcome } from '../../support/sign-in-outcome.js';
 
 const MAIN = { host: '127.0.0.1', port: 6379 };
 /** The permissions the adapter's header asks for, so a missing one fails here. */
@@ -77,15 +78,6 @@ function aSpec(overrides: Partial<Record<keyof RedisConsumerSpec, unknown>> = {}
   });
 }
 
-async function outcome(promise: Promise<unknown>): Promise<'accepted' | 'refused'> {
-  try {
-    await promise;
-    return 'accepted';
-  } catch (error) {
-    if (error instanceof CredentialRefusedError) return 'refused';
-    throw error;
-  }
-}
 
 describe('redisConsumer', () => {
   let node2: RunningRedisNode;
@@ -157,7 +149,7 @@ describe('redisConsumer', () => {
     const spec = aSpec({ login, nodes: [{ host: '127.0.0.1', port: node2.port }] });
     const onlyMain = aSpec({ login });
     const onlyNode2 = aSpec({ login, port: node2.port });
-    const tryOn = (s: RedisConsumerSpec, password: string) => outcome(redisConsumer.verify(s, { username: login, password: SecretValue.of(password) }));
+    const tryOn = (s: RedisConsumerSpec, password: string) => signInOutcome(redisConsumer.verify(s, { username: login, password: SecretValue.of(password) }));
 
     // Act
     await redisConsumer.setAcceptedPasswords!(spec, admin, login, [SecretValue.of(current), SecretValue.of(next)]);
