@@ -266,4 +266,18 @@ describe('alternating-users', () => {
     expect(outcome.reason).toContain('no Entra ID token source');
     expect(world.stores.secrets.versions(world.ref)).toHaveLength(0);
   });
+
+  it('accepts a grace period of a second, and says in the answer why that is for tests only', async () => {
+    // Arrange
+    const world = await stagedWorld({ strategy: 'alternating-users' });
+    const quick = { ...world.policyJson, strategy: { ...world.policyJson.strategy, gracePeriod: '1s' } };
+
+    // Act
+    const answer = await world.app.admin.put('orders-db', quick, 'test');
+    const calm = await world.app.admin.put('orders-db', world.policyJson, 'test');
+
+    // Assert
+    expect(answer.warnings).toEqual([expect.stringContaining('under a minute')]);
+    expect(calm.warnings).toBeUndefined();
+  });
 });
