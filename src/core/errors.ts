@@ -122,3 +122,15 @@ export class IdempotencyKeyReusedError extends DomainError {
     super(`this Idempotency-Key was already used for a different request; use a new key for a new request`);
   }
 }
+
+/** No valid access token: missing, malformed, expired, badly signed or for another audience. The message says which, never the token. */
+export class UnauthenticatedError extends DomainError {
+  readonly code = 'Unauthenticated';
+  readonly retryable = false;
+}
+
+/** A valid token without the app role this operation needs; the message names the role. */
+export class ForbiddenError extends DomainError {
+  readonly code = 'Forbidden';
+  readonly retryable = false;
+}

@@ -35,6 +35,8 @@ export function errorResponse(status: number, code: string, message: string, det
 
 const STATUS_BY_CODE: Record<string, number> = {
   ValidationFailed: 400,
+  Unauthenticated: 401,
+  Forbidden: 403,
   NotFound: 404,
   RotationInProgress: 409,
   ConcurrencyConflict: 409,
@@ -51,7 +53,9 @@ export function toErrorResponse(error: unknown, invocationId: string): HttpRespo
   if (error instanceof ValidationError) return errorResponse(400, error.code, error.message, error.details);
   if (error instanceof DomainError) {
     const status = STATUS_BY_CODE[error.code] ?? 500;
-    return errorResponse(status, error.code, error.message, [], status === 503 ? { 'retry-after': '30' } : {});
+    // RFC 6750: a 401 says how to authenticate.
+    const headers: Record<string, string> = status === 503 ? { 'retry-after': '30' } : status === 401 ? { 'www-authenticate': 'Bearer error="invalid_token"' } : {};
+    return errorResponse(status, error.code, error.message, [], headers);
   }
   return errorResponse(500, 'InternalError', `the request failed; see the logs for invocation ${invocationId}`);
 }
