@@ -23,6 +23,8 @@ export const STRATEGY_OF: Record<ProbedKind, StrategyKind> = {
 };
 
 export interface HeldSession {
+  /** How the server's session list names this client: address and port, or address and application name. */
+  client: string;
   close(): Promise<void>;
 }
 
@@ -82,7 +84,7 @@ async function startPostgresql(): Promise<ConsumerServer> {
       const client = new Client({ host: credential.host, port: credential.port, database: credential.database, user: credential.username, password: credential.password, application_name: 'held-session' });
       client.on('error', () => undefined);
       await client.connect();
-      return { close: () => client.end().catch(() => undefined) };
+      return { client: '127.0.0.1 (held-session)', close: () => client.end().catch(() => undefined) };
     },
     stop: () => server.stop(),
   };
@@ -146,7 +148,8 @@ async function startMariadb(): Promise<ConsumerServer> {
     async holdSession(credential) {
       const db = await createConnection({ host: credential.host, port: credential.port, user: credential.username, password: credential.password, database: credential.database });
       db.on('error', () => undefined);
-      return { close: () => db.end().catch(() => db.destroy()) };
+      const { localPort } = (db as unknown as { connection: { stream: { localPort: number } } }).connection.stream;
+      return { client: `127.0.0.1:${localPort}`, close: () => db.end().catch(() => db.destroy()) };
     },
     stop: drop,
   };
@@ -185,8 +188,7 @@ async function startRedis(): Promise<ConsumerServer> {
       client.on('error', () => undefined);
       await client.connect();
       await client.call('AUTH', credential.username, credential.password);
-      await client.call('CLIENT', 'SETNAME', 'held-session').catch(() => undefined);
-      return { close: async () => client.disconnect() };
+      return { client: `127.0.0.1:${client.stream.localPort}`, close: async () => client.disconnect() };
     },
     stop: () => node.stop(),
   };
