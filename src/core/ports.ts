@@ -257,7 +257,18 @@ export type AuditAction =
   | 'secret.static-expiry-check'
   | 'policy.created'
   | 'policy.replaced'
-  | 'policy.deleted';
+  | 'policy.deleted'
+  | 'change-request.created'
+  | 'change-request.approved'
+  | 'change-request.executed'
+  | 'change-request.failed'
+  | 'change-request.rejected'
+  | 'change-request.cancelled'
+  | 'change-request.expired'
+  | 'change-request.void'
+  | 'change-request.tampered'
+  | 'change-request.reviewed'
+  | 'rotation.break-glass';
 
 /** Append-only. Never carries a secret value. */
 export interface AuditRecord {
