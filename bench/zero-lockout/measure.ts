@@ -14,6 +14,7 @@ import type { Clock } from '../../src/core/clock.js';
 import { ConsumerCatalog, type ConsumerKind, type StrategyKind } from '../../src/core/consumers/consumer-port.js';
 import { RotationInProgressError } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/core/logger.js';
+import { SecretValue } from '../../src/core/secret-value.js';
 import type { RotationEngine } from '../../src/core/rotation/rotation-engine.js';
 import { startAzurite } from '../../src/local/azurite.js';
 import { startKeyVaultEmulator } from '../../src/local/keyvault-emulator/index.js';
@@ -173,7 +174,7 @@ export async function measureZeroLockout(options: MeasureZeroLockoutOptions): Pr
       servers.map(async (server, index) => {
         const id = `zl-${server.kind}-${randomBytes(3).toString('hex')}`;
         const adminSecretName = `${id}-admin`;
-        await secrets.setSecret(adminSecretName, server.adminSecretValue, { contentType: 'application/json' });
+        await secrets.setSecret(adminSecretName, server.adminSecretValue.reveal(), { contentType: 'application/json' });
         await services.admin.put(
           id,
           {
@@ -216,6 +217,9 @@ export async function measureZeroLockout(options: MeasureZeroLockoutOptions): Pr
   }
 }
 
+/** A kind's figures while its rotations run; the prober's and the wall time come at the end. */
+type RunningFigures = Omit<KindFigures, 'probes' | 'wallSeconds'>;
+
 interface KindRun {
   server: ConsumerServer;
   engine: RotationEngine;
@@ -230,7 +234,7 @@ interface KindRun {
 async function runKind(run: KindRun): Promise<KindFigures> {
   const started = performance.now();
   const { server, engine, policyId, secrets, injector } = run;
-  const figures: Omit<KindFigures, 'probes' | 'wallSeconds'> = {
+  const figures: RunningFigures = {
     kind: server.kind,
     strategy: server.strategy,
     selfCheck: await selfCheck(server),
@@ -252,56 +256,7 @@ async function runKind(run: KindRun): Promise<KindFigures> {
   try {
     for (let n = 1; n <= run.plan.length; n++) {
       injector.arm(run.plan[n - 1]);
-      const trigger = { kind: 'http' as const, actor: 'zero-lockout', reason: `zero-lockout rotation ${n}` };
-      let rotationId: string | undefined;
-      let completedVersion: string | undefined;
-      let failed = 0;
-      let unplanned = 0;
-      for (;;) {
-        let outcome;
-        try {
-          outcome = await engine.rotate(policyId, trigger);
-        } catch (error) {
-          if (!(error instanceof RotationInProgressError)) throw error;
-          await sleep(20);
-          continue;
-        }
-        if (outcome.status === 'succeeded') {
-          completedVersion = outcome.newVersion;
-          if (failed > 0) {
-            figures.resumedRotations += 1;
-            if (outcome.rotationId !== rotationId) figures.resumedUnderAnotherId += 1;
-          }
-          break;
-        }
-        rotationId ??= outcome.rotationId;
-        if (outcome.status === 'failed') {
-          failed += 1;
-          if (!outcome.reason.includes('InjectedFaultError')) {
-            unplanned += 1;
-            figures.unplannedFailures += 1;
-            if (figures.unplannedFailureSamples.length < MAX_SAMPLES) figures.unplannedFailureSamples.push(`rotation ${n}: ${outcome.reason}`);
-            if (unplanned > MAX_UNPLANNED_FAILURES_PER_ROTATION) throw new Error(`${server.kind} rotation ${n} keeps failing: ${outcome.reason}`);
-            await sleep(100);
-          }
-          continue;
-        }
-        if (outcome.status === 'waiting-for-drain' && outcome.drain) {
-          figures.drainWaits += 1;
-          if (outcome.drain.sessions > 0) figures.drainWaitsWithSessions += 1;
-          const now = Date.now();
-          const graceEndsAt = Date.parse(outcome.drain.graceEndsAt);
-          // Within the grace period with nothing open, the next check that can pass is at its end; sessions are looked at again soon.
-          const until = outcome.drain.sessions === 0 && graceEndsAt > now ? graceEndsAt + 5 : now + 50;
-          await sleep(Math.max(10, until - now));
-          continue;
-        }
-        if (outcome.status === 'in-progress') {
-          await sleep(20);
-          continue;
-        }
-        throw new Error(`${server.kind} rotation ${n} answered ${outcome.status}: ${outcome.reason}`);
-      }
+      const completedVersion = await rotateToCompletion(run, n, figures);
       const fired = injector.fired;
       if (fired) figures.kills[describeFault(fired)] = (figures.kills[describeFault(fired)] ?? 0) + 1;
       figures.rotations += 1;
@@ -311,7 +266,7 @@ async function runKind(run: KindRun): Promise<KindFigures> {
       // The old credential stays refused once its turn has passed, so it is tried off the rotations' path, in order.
       const old = history[history.length - (server.strategy === 'alternating-users' ? 3 : 2)];
       if (old) checks = checks.then(() => checkRevocation(server, secrets, policyId, old, figures.revocation));
-      if (n % 10 === 0) run.onProgress(`${((performance.now() - started) / 1000).toFixed(1)}s ${server.kind}: ${n}/${run.plan.length} rotations, ${prober.figures().attempts} probes, ${prober.figures().failedLogins} failed logins`);
+      if (n % 50 === 0) run.onProgress(`${((performance.now() - started) / 1000).toFixed(1)}s ${server.kind}: ${n}/${run.plan.length} rotations, ${prober.figures().attempts} probes, ${prober.figures().failedLogins} failed logins`);
     }
     // The last version, too, is signed in with before the prober stops.
     const last = history.at(-1);
@@ -324,9 +279,60 @@ async function runKind(run: KindRun): Promise<KindFigures> {
   return { ...figures, probes, wallSeconds: (performance.now() - started) / 1000 };
 }
 
+/**
+ * Calls rotate until rotation `n` completes: again at once after a failure (the resume), at the
+ * end of the grace period after a drain wait with nothing open, soon after one with sessions open.
+ * Returns the version it switched to.
+ */
+async function rotateToCompletion(run: KindRun, n: number, figures: RunningFigures): Promise<string | undefined> {
+  const trigger = { kind: 'http' as const, actor: 'zero-lockout', reason: `zero-lockout rotation ${n}` };
+  let rotationId: string | undefined;
+  let failed = 0;
+  let unplanned = 0;
+  for (;;) {
+    let outcome;
+    try {
+      outcome = await run.engine.rotate(run.policyId, trigger);
+    } catch (error) {
+      if (!(error instanceof RotationInProgressError)) throw error;
+      await sleep(20);
+      continue;
+    }
+    if (outcome.status === 'succeeded') {
+      if (failed > 0) {
+        figures.resumedRotations += 1;
+        if (outcome.rotationId !== rotationId) figures.resumedUnderAnotherId += 1;
+      }
+      return outcome.newVersion;
+    }
+    rotationId ??= outcome.rotationId;
+    if (outcome.status === 'failed') {
+      failed += 1;
+      if (!outcome.reason.includes('InjectedFaultError')) {
+        unplanned += 1;
+        figures.unplannedFailures += 1;
+        if (figures.unplannedFailureSamples.length < MAX_SAMPLES) figures.unplannedFailureSamples.push(`rotation ${n}: ${outcome.reason}`);
+        if (unplanned > MAX_UNPLANNED_FAILURES_PER_ROTATION) throw new Error(`${run.server.kind} rotation ${n} keeps failing: ${outcome.reason}`);
+        await sleep(100);
+      }
+      continue;
+    }
+    if (outcome.status === 'waiting-for-drain' && outcome.drain) {
+      figures.drainWaits += 1;
+      if (outcome.drain.sessions > 0) figures.drainWaitsWithSessions += 1;
+      const now = Date.now();
+      const graceEndsAt = Date.parse(outcome.drain.graceEndsAt);
+      const until = outcome.drain.sessions === 0 && graceEndsAt > now ? graceEndsAt + 5 : now + 50;
+      await sleep(Math.max(10, until - now));
+      continue;
+    }
+    throw new Error(`${run.server.kind} rotation ${n} answered ${outcome.status}: ${outcome.reason}`);
+  }
+}
+
 async function selfCheck(server: ConsumerServer): Promise<KindFigures['selfCheck']> {
   const right = await signIn(server.kind, server.initial);
-  const wrong = await signIn(server.kind, { ...server.initial, password: `${server.initial.password}-wrong` });
+  const wrong = await signIn(server.kind, { ...server.initial, password: SecretValue.of(`${server.initial.password.reveal()}-wrong`) });
   return { rightPasswordAccepted: right.outcome === 'accepted', wrongPasswordRefused: wrong.outcome === 'refused' };
 }
 

@@ -10,6 +10,7 @@ import type { SecretClient } from '@azure/keyvault-secrets';
 import { Redis } from 'ioredis';
 import { createConnection } from 'mysql2/promise';
 import { Client } from 'pg';
+import { SecretValue } from '../../src/core/secret-value.js';
 
 export const PROBED_KINDS = ['postgresql', 'mariadb', 'redis'] as const;
 export type ProbedKind = (typeof PROBED_KINDS)[number];
@@ -17,7 +18,7 @@ export type ProbedKind = (typeof PROBED_KINDS)[number];
 /** What a version of the secret holds: `{"username","password","host","port","database"}`. */
 export interface ProbeCredential {
   username: string;
-  password: string;
+  password: SecretValue;
   host: string;
   port: number;
   database?: string;
@@ -46,7 +47,7 @@ async function signInToPostgresql(credential: ProbeCredential): Promise<SignInRe
     port: credential.port,
     database: credential.database,
     user: credential.username,
-    password: credential.password,
+    password: credential.password.reveal(),
     ssl: false,
     connectionTimeoutMillis: SIGN_IN_TIMEOUT_IN_MS,
     query_timeout: SIGN_IN_TIMEOUT_IN_MS,
@@ -73,7 +74,7 @@ async function signInToMariadb(credential: ProbeCredential): Promise<SignInResul
       host: credential.host,
       port: credential.port,
       user: credential.username,
-      password: credential.password,
+      password: credential.password.reveal(),
       database: credential.database,
       connectTimeout: SIGN_IN_TIMEOUT_IN_MS,
     });
@@ -107,7 +108,7 @@ async function signInToRedis(credential: ProbeCredential): Promise<SignInResult>
     await client.connect();
     // AUTH sent and awaited by hand: ioredis's username/password options let a command run as the
     // default user before a refused AUTH is handled, and the default user needs no password here.
-    await client.call('AUTH', credential.username, credential.password);
+    await client.call('AUTH', credential.username, credential.password.reveal());
     await client.ping();
     return { outcome: 'accepted' };
   } catch (error) {
@@ -135,9 +136,15 @@ export function signIn(kind: ProbedKind, credential: ProbeCredential): Promise<S
 export function parseProbeCredential(value: string | undefined): ProbeCredential | undefined {
   if (!value) return undefined;
   try {
-    const parsed = JSON.parse(value) as Partial<ProbeCredential>;
+    const parsed = JSON.parse(value) as Record<string, unknown>;
     if (typeof parsed.username !== 'string' || typeof parsed.password !== 'string' || typeof parsed.host !== 'string' || typeof parsed.port !== 'number') return undefined;
-    return { username: parsed.username, password: parsed.password, host: parsed.host, port: parsed.port, ...(typeof parsed.database === 'string' ? { database: parsed.database } : {}) };
+    return {
+      username: parsed.username,
+      password: SecretValue.of(parsed.password),
+      host: parsed.host,
+      port: parsed.port,
+      ...(typeof parsed.database === 'string' ? { database: parsed.database } : {}),
+    };
   } catch {
     return undefined;
   }

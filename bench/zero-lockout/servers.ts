@@ -12,6 +12,7 @@ import { createConnection, type Connection, type ConnectionOptions } from 'mysql
 import { Client } from 'pg';
 import type { StrategyKind } from '../../src/core/consumers/consumer-port.js';
 import { DEFAULT_SECOND_LOGIN_SUFFIX } from '../../src/core/policy/policy.js';
+import { SecretValue } from '../../src/core/secret-value.js';
 import { startRedisNode } from '../../src/local/redis-node.js';
 import { startScramPostgres } from '../../src/local/scram-postgres.js';
 import type { ProbeCredential, ProbedKind } from './prober.js';
@@ -39,7 +40,7 @@ export interface ConsumerServer {
   /** The login's credential before any rotation, as an application had it. */
   initial: ProbeCredential;
   /** The value of the admin secret: JSON {"username","password"}. */
-  adminSecretValue: string;
+  adminSecretValue: SecretValue;
   /** This server as a policy's consumer. */
   consumer(name: string, adminSecretName: string): Record<string, unknown>;
   /** Signs in with the credential and keeps the session open: an application that does not let go. */
@@ -77,11 +78,11 @@ async function startPostgresql(): Promise<ConsumerServer> {
     port: server.port,
     database,
     login,
-    initial: { username: login, password, host: server.host, port: server.port, database },
-    adminSecretValue: JSON.stringify({ username: server.admin.username, password: server.admin.password }),
+    initial: { username: login, password: SecretValue.of(password), host: server.host, port: server.port, database },
+    adminSecretValue: SecretValue.of(JSON.stringify({ username: server.admin.username, password: server.admin.password })),
     consumer: (name, adminSecretName) => ({ kind: 'postgresql', name, host: server.host, port: server.port, database, login, tls: false, admin: { secretName: adminSecretName } }),
     async holdSession(credential) {
-      const client = new Client({ host: credential.host, port: credential.port, database: credential.database, user: credential.username, password: credential.password, application_name: 'held-session' });
+      const client = new Client({ host: credential.host, port: credential.port, database: credential.database, user: credential.username, password: credential.password.reveal(), application_name: 'held-session' });
       client.on('error', () => undefined);
       await client.connect();
       return { client: '127.0.0.1 (held-session)', close: () => client.end().catch(() => undefined) };
@@ -142,11 +143,11 @@ async function startMariadb(): Promise<ConsumerServer> {
     ...MARIADB,
     database,
     login,
-    initial: { username: login, password, ...MARIADB, database },
-    adminSecretValue: JSON.stringify({ username: admin, password: adminPassword }),
+    initial: { username: login, password: SecretValue.of(password), ...MARIADB, database },
+    adminSecretValue: SecretValue.of(JSON.stringify({ username: admin, password: adminPassword })),
     consumer: (name, adminSecretName) => ({ kind: 'mariadb', name, ...MARIADB, database, login, tls: false, admin: { secretName: adminSecretName } }),
     async holdSession(credential) {
-      const db = await createConnection({ host: credential.host, port: credential.port, user: credential.username, password: credential.password, database: credential.database });
+      const db = await createConnection({ host: credential.host, port: credential.port, user: credential.username, password: credential.password.reveal(), database: credential.database });
       db.on('error', () => undefined);
       const { localPort } = (db as unknown as { connection: { stream: { localPort: number } } }).connection.stream;
       return { client: `127.0.0.1:${localPort}`, close: () => db.end().catch(() => db.destroy()) };
@@ -180,14 +181,14 @@ async function startRedis(): Promise<ConsumerServer> {
     host: node.host,
     port: node.port,
     login,
-    initial: { username: login, password, host: node.host, port: node.port },
-    adminSecretValue: JSON.stringify({ username: admin, password: adminPassword }),
+    initial: { username: login, password: SecretValue.of(password), host: node.host, port: node.port },
+    adminSecretValue: SecretValue.of(JSON.stringify({ username: admin, password: adminPassword })),
     consumer: (name, adminSecretName) => ({ kind: 'redis', name, host: node.host, port: node.port, login, tls: false, admin: { secretName: adminSecretName } }),
     async holdSession(credential) {
       const client = new Redis({ host: credential.host, port: credential.port, lazyConnect: true, enableOfflineQueue: false, enableReadyCheck: false, retryStrategy: () => null });
       client.on('error', () => undefined);
       await client.connect();
-      await client.call('AUTH', credential.username, credential.password);
+      await client.call('AUTH', credential.username, credential.password.reveal());
       return { client: `127.0.0.1:${client.stream.localPort}`, close: async () => client.disconnect() };
     },
     stop: () => node.stop(),

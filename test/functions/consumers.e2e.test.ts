@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseProbeCredential, Prober, PROBED_KINDS, signIn, type ProbeCredential, type ProbedKind } from '../../bench/zero-lockout/prober.js';
 import { startConsumerServer, type ConsumerServer, type HeldSession } from '../../bench/zero-lockout/servers.js';
+import { SecretValue } from '../../src/core/secret-value.js';
 import { startTestApp, versionsOf, type ApiResponse, type RunningTestApp } from './app-e2e-support.js';
 
 /** How the local host hands settings to the app: process.env, read once when the app's services are first built. */
@@ -109,8 +110,11 @@ describe.each(PROBED_KINDS)('a %s consumer', (kind: ProbedKind) => {
 
   beforeAll(async () => {
     server = await startConsumerServer(kind);
+    // Nothing below means anything against a server that lets a wrong password in (trust auth).
+    const wrong = await signIn(kind, { ...server.initial, password: SecretValue.of(`${server.initial.password.reveal()}x`) });
+    if (wrong.outcome !== 'refused') throw new Error(`the ${kind} server did not refuse a wrong password (${wrong.outcome}): it does not check passwords`);
     // The rotator's own credential: a secret in the policy's vault, JSON {"username","password"}.
-    await t.secrets(t.vault().url).setSecret(adminSecretName, server.adminSecretValue, { contentType: 'application/json' });
+    await t.secrets(t.vault().url).setSecret(adminSecretName, server.adminSecretValue.reveal(), { contentType: 'application/json' });
   });
 
   afterAll(async () => {
@@ -120,7 +124,7 @@ describe.each(PROBED_KINDS)('a %s consumer', (kind: ProbedKind) => {
   it('refuses a wrong password: the server checks passwords, so a sign-in proves something', async () => {
     // Act
     const right = await signIn(kind, server.initial);
-    const wrong = await signIn(kind, { ...server.initial, password: `${server.initial.password}x` });
+    const wrong = await signIn(kind, { ...server.initial, password: SecretValue.of(`${server.initial.password.reveal()}x`) });
 
     // Assert
     expect(right).toEqual({ outcome: 'accepted' });
