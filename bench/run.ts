@@ -5,8 +5,8 @@
  * (throttling off, so the figures are the app's and not the emulated limit's).
  */
 import { parseArgs } from 'node:util';
-import type { AppConfig } from '../src/config.js';
 import { startAzurite } from '../src/local/azurite.js';
+import { localAppConfig } from '../src/local/local-app-config.js';
 import { EmulatorAdminClient, startKeyVaultEmulator } from '../src/local/keyvault-emulator/index.js';
 import { benchRotationCost } from './rotation-cost-bench.js';
 import { benchScan } from './scan-bench.js';
@@ -55,17 +55,7 @@ async function runDefaultBenches(): Promise<void> {
 
   const [azurite, emulator] = await Promise.all([startAzurite(), startKeyVaultEmulator({ throttling: { enabled: false } })]);
   try {
-    const config: AppConfig = {
-      scanSchedule: '0 */5 * * * *',
-      storage: { kind: 'local-connection-string', connectionString: azurite.connectionString },
-      governedVaultUrls: [],
-      leaseDurationInMs: 300_000,
-      maxAttempts: 5,
-      minRotationIntervalInMs: 3_600_000,
-      drainCheckIntervalInMs: 60_000,
-      idempotency: { keysKept: 50, retentionInMs: 86_400_000 },
-      keyVaultEmulator: { caCertPath: emulator.caCertPath, address: emulator.host },
-    };
+    const config = localAppConfig({ azuriteConnectionString: azurite.connectionString, emulatorCaCertPath: emulator.caCertPath, emulatorHost: emulator.host });
     const vault = emulator.vaults[0]!;
     const admin = new EmulatorAdminClient(emulator.adminUrl, emulator.caCertPem);
 

@@ -17,6 +17,7 @@ import { silentLogger } from '../../src/core/logger.js';
 import { SecretValue } from '../../src/core/secret-value.js';
 import type { RotationEngine } from '../../src/core/rotation/rotation-engine.js';
 import { startAzurite } from '../../src/local/azurite.js';
+import { localAppConfig } from '../../src/local/local-app-config.js';
 import { startKeyVaultEmulator } from '../../src/local/keyvault-emulator/index.js';
 import { describeFault, FaultInjector, planFaults, revokingEarly } from './fault-injection.js';
 import { parseProbeCredential, Prober, signIn, type ProbeCredential, type ProbedKind, type ProberFigures } from './prober.js';
@@ -32,18 +33,11 @@ export interface LocalStack {
 
 export async function startLocalStack(): Promise<LocalStack> {
   const [azurite, emulator] = await Promise.all([startAzurite(), startKeyVaultEmulator({ throttling: { enabled: false } })]);
-  const config: AppConfig = {
-    scanSchedule: '0 */5 * * * *',
-    storage: { kind: 'local-connection-string', connectionString: azurite.connectionString },
-    governedVaultUrls: [],
-    leaseDurationInMs: 300_000,
+  const config = localAppConfig(
+    { azuriteConnectionString: azurite.connectionString, emulatorCaCertPath: emulator.caCertPath, emulatorHost: emulator.host },
     // Every killed attempt counts against the budget; the measurement resumes them all.
-    maxAttempts: 100_000,
-    minRotationIntervalInMs: 3_600_000,
-    drainCheckIntervalInMs: 250,
-    idempotency: { keysKept: 50, retentionInMs: 86_400_000 },
-    keyVaultEmulator: { caCertPath: emulator.caCertPath, address: emulator.host },
-  };
+    { maxAttempts: 100_000, drainCheckIntervalInMs: 250 },
+  );
   return {
     config,
     vaultUrl: emulator.vaults[0]!.url,

@@ -3,22 +3,15 @@ import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { createAzureClientFactory } from '../../src/adapters/azure-clients.js';
 import type { AppConfig } from '../../src/config.js';
+import { localAppConfig } from '../../src/local/local-app-config.js';
 import { EmulatorAdminClient } from '../../src/local/keyvault-emulator/index.js';
 
 export function localConfig(overrides: Partial<AppConfig> = {}): AppConfig {
   const emulator = inject('keyVaultEmulator');
-  return {
-    scanSchedule: '0 */5 * * * *',
-    storage: { kind: 'local-connection-string', connectionString: inject('azuriteConnectionString') },
-    governedVaultUrls: [],
-    leaseDurationInMs: 300_000,
-    maxAttempts: 5,
-    minRotationIntervalInMs: 3_600_000,
-    drainCheckIntervalInMs: 60_000,
-    idempotency: { keysKept: 50, retentionInMs: 86_400_000 },
-    keyVaultEmulator: { caCertPath: emulator.caCertPath, address: emulator.host },
-    ...overrides,
-  };
+  return localAppConfig(
+    { azuriteConnectionString: inject('azuriteConnectionString'), emulatorCaCertPath: emulator.caCertPath, emulatorHost: emulator.host },
+    overrides,
+  );
 }
 
 /** Key Vault clients whose throttling backoff is milliseconds, not Key Vault's 1-16 s. */
