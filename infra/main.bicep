@@ -57,6 +57,12 @@ type existingVault = {
 @description('Existing Key Vaults to govern.')
 param existingVaults existingVault[] = []
 
+@description('Resource ids of the web apps and function apps app-service consumers refresh (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Web/sites/<name>): the app gets Website Contributor on each site only.')
+param appServiceSiteIds string[] = []
+
+@description('Resource ids of the storage accounts storage-account-key consumers rotate the keys of (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Storage/storageAccounts/<name>): the app gets Storage Account Key Operator Service Role on each account only.')
+param storageKeyAccountIds string[] = []
+
 @description('Create the Event Grid subscriptions. False on the first provision: the function they target must be deployed first (see infra/hooks/postdeploy).')
 param deployEventSubscriptions bool = false
 
@@ -70,6 +76,9 @@ param eventTimeToLiveInMinutes int = 1440
 
 @description('Email notified when a rotation fails; empty for none.')
 param alertEmailAddress string = ''
+
+@description('Optional https endpoint (it must answer Event Grid\'s validation handshake) subscribed to RotationFailed and RotationParked on the rotation events topic; empty for none. See docs/rotation-events.md.')
+param rotationEventsFailureWebhookUrl string = ''
 
 @description('NCRONTAB schedule of the due-policy scan (ROTATION_SCAN_SCHEDULE).')
 param rotationScanSchedule string = '0 */5 * * * *'
@@ -96,6 +105,47 @@ param idempotencyKeysKept int = 50
 @minValue(1)
 param idempotencyKeyRetentionHours int = 24
 
+@description('Directory (tenant) id whose access tokens the API accepts (AUTH_TENANT_ID).')
+param authTenantId string = tenant().tenantId
+
+// No default: an app without an audience refuses to start, so the deployment refuses first.
+@minLength(1)
+@description('Comma-separated audiences the API accepts (AUTH_AUDIENCES): its app ID URI and/or client id. The preprovision hook infra/hooks/app-registration sets AUTH_AUDIENCES.')
+param authAudiences string
+
+@description('Comma-separated exact token issuers (AUTH_ALLOWED_ISSUERS); empty: the app accepts the tenant\'s v1 and v2 issuers.')
+param authAllowedIssuers string = ''
+
+@description('Client id the dashboard (/api/ui/) signs people in with (DASHBOARD_CLIENT_ID): the API\'s registration, AUTH_CLIENT_ID, with the SPA redirect URI https://<app>/api/ui/ (docs/auth.md). Empty: the dashboard says sign-in is not configured.')
+param dashboardClientId string = ''
+
+@description('Policy environments whose changes wait for approvals (GOVERNANCE_PROTECTED_ENVIRONMENTS); \'none\' protects none.')
+param governanceProtectedEnvironments string = 'staging,production'
+
+@description('Distinct approvers, never the requester, a protected change needs (GOVERNANCE_REQUIRED_APPROVALS).')
+@minValue(1)
+@maxValue(10)
+param governanceRequiredApprovals int = 2
+
+@description('How long a change request waits for its approvals (GOVERNANCE_APPROVAL_TTL): ISO 8601 or shorthand, 5 minutes to 30 days.')
+param governanceApprovalTtl string = '24h'
+
+@description('Days each record in the audit archive container can be read but not changed or deleted.')
+@minValue(1)
+@maxValue(146000)
+param auditRetentionDays int = 365
+
+@description('True once the audit archive\'s retention policy has been locked by hand: the template then leaves the locked policy alone (see infra/modules/storage.bicep).')
+param auditRetentionPolicyLocked bool = false
+
+@description('Key Vault\'s per-vault limit on secret creates in 10 seconds (KEYVAULT_CREATES_PER_10_SECONDS): the service\'s 300 unless Microsoft has raised it for the subscription.')
+@minValue(1)
+param keyVaultCreatesPer10Seconds int = 300
+
+@description('Key Vault\'s per-vault limit on all other operations in 10 seconds (KEYVAULT_OPERATIONS_PER_10_SECONDS).')
+@minValue(1)
+param keyVaultOperationsPer10Seconds int = 4000
+
 @minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int = 40
@@ -121,10 +171,21 @@ var appTableNames = [
   'rotationstates'
   'rotationschedule'
   'rotationaudit'
+  'rotationchanges'
 ]
+// The rotation queue (ROTATION_QUEUE_NAME): the scan sends each due policy there and
+// rotateDuePolicy takes them on whichever instance Flex Consumption scales out to. And its poison
+// queue, where the Functions host moves a message after host.json's maxDequeueCount (5) failed
+// deliveries; alert-rotation-poison fires on the app's rotation.poison line and GET /api/health
+// counts what is in it. Both are made here, so neither the app nor the host creates a queue.
 var appQueueNames = [
-  'rotation-failures'
+  'rotation-due'
+  'rotation-due-poison'
 ]
+// The app's default for ROTATION_QUEUE_NAME; set explicitly all the same.
+var rotationQueueName = 'rotation-due'
+// The app's default for AUDIT_ARCHIVE_CONTAINER; set explicitly all the same.
+var auditArchiveContainerName = 'audit-archive'
 
 var createdVaults = createKeyVault ? [
   {
@@ -142,6 +203,7 @@ var existingVaultRefs = [for vault in existingVaults: {
 }]
 var governedVaults = concat(createdVaults, existingVaultRefs)
 var governedVaultUrls = [for vault in governedVaults: 'https://${vault.name}${environment().suffixes.keyvaultDns}']
+var governedVaultResourceIds = [for vault in governedVaults: '/subscriptions/${vault.subscriptionId}/resourceGroups/${vault.resourceGroup}/providers/Microsoft.KeyVault/vaults/${vault.name}']
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: rgName
@@ -180,6 +242,9 @@ module storage 'modules/storage.bicep' = {
     tags: tags
     deploymentContainerName: 'app-package'
     deadLetterContainerName: 'eventgrid-deadletter'
+    auditArchiveContainerName: auditArchiveContainerName
+    auditRetentionDays: auditRetentionDays
+    auditRetentionPolicyLocked: auditRetentionPolicyLocked
     tableNames: appTableNames
     queueNames: appQueueNames
     appPrincipalId: identity.outputs.principalId
@@ -225,6 +290,19 @@ module deadLetterAccess 'modules/dead-letter-access.bicep' = [for (vault, i) in 
   }
 }]
 
+// Rotation events (CloudEvents 1.0) for subscribers to route to Teams, e-mail or PagerDuty; the app may only publish.
+module rotationEventsTopic 'modules/rotation-events-topic.bicep' = {
+  name: 'rotation-events-topic'
+  scope: rg
+  params: {
+    name: 'evgt-${resourceToken}'
+    location: location
+    tags: tags
+    appPrincipalId: identity.outputs.principalId
+    failureWebhookUrl: rotationEventsFailureWebhookUrl
+  }
+}
+
 module functionApp 'modules/function-app.bicep' = {
   name: 'function-app'
   scope: rg
@@ -239,6 +317,8 @@ module functionApp 'modules/function-app.bicep' = {
     deploymentContainerName: storage.outputs.deploymentContainerName
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     governedVaultUrls: join(governedVaultUrls, ',')
+    governedVaultResourceIds: join(governedVaultResourceIds, ',')
+    appPrincipalId: identity.outputs.principalId
     rotationScanSchedule: rotationScanSchedule
     rotationLeaseSeconds: rotationLeaseSeconds
     rotationMaxAttempts: rotationMaxAttempts
@@ -246,10 +326,45 @@ module functionApp 'modules/function-app.bicep' = {
     drainCheckIntervalSeconds: drainCheckIntervalSeconds
     idempotencyKeysKept: idempotencyKeysKept
     idempotencyKeyRetentionHours: idempotencyKeyRetentionHours
+    authTenantId: authTenantId
+    authAudiences: authAudiences
+    authAllowedIssuers: authAllowedIssuers
+    dashboardClientId: dashboardClientId
+    governanceProtectedEnvironments: governanceProtectedEnvironments
+    governanceRequiredApprovals: governanceRequiredApprovals
+    governanceApprovalTtl: governanceApprovalTtl
+    auditArchiveContainerName: storage.outputs.auditArchiveContainerName
+    rotationQueueName: rotationQueueName
+    keyVaultCreatesPer10Seconds: keyVaultCreatesPer10Seconds
+    keyVaultOperationsPer10Seconds: keyVaultOperationsPer10Seconds
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
+    rotationEventsTopicEndpoint: rotationEventsTopic.outputs.endpoint
+    rotationEventsSource: '/kvrot/${functionAppName}'
   }
 }
+
+// One grant per listed site, deployed into the site's own resource group, so the app can refresh its
+// Key Vault references after a rotation (the app-service consumer) and do nothing on any other site.
+module appServiceAccess 'modules/app-service-access.bicep' = [for siteId in appServiceSiteIds: {
+  name: 'app-service-access-${uniqueString(siteId)}'
+  scope: resourceGroup(split(siteId, '/')[2], split(siteId, '/')[4])
+  params: {
+    siteName: split(siteId, '/')[8]
+    appPrincipalId: identity.outputs.principalId
+  }
+}]
+
+// One grant per listed account, deployed into the account's own resource group, so the app can list and
+// regenerate its keys (the storage-account-key consumer) and touch no other account's.
+module storageKeyAccess 'modules/storage-account-key-access.bicep' = [for accountId in storageKeyAccountIds: {
+  name: 'storage-key-access-${uniqueString(accountId)}'
+  scope: resourceGroup(split(accountId, '/')[2], split(accountId, '/')[4])
+  params: {
+    storageAccountName: split(accountId, '/')[8]
+    appPrincipalId: identity.outputs.principalId
+  }
+}]
 
 module vaultEvents 'modules/vault-event-subscription.bicep' = [for (vault, i) in governedVaults: if (deployEventSubscriptions) {
   name: 'vault-events-${vault.name}'
@@ -277,6 +392,30 @@ module failedRotationAlert 'modules/failed-rotation-alert.bicep' = {
     applicationInsightsId: monitoring.outputs.applicationInsightsId
     alertEmailAddress: alertEmailAddress
     actionGroupName: 'ag-${resourceToken}'
+  }
+}
+
+module rotationPoisonAlert 'modules/rotation-poison-alert.bicep' = {
+  name: 'rotation-poison-alert'
+  scope: rg
+  params: {
+    name: 'alert-rotation-poison-${resourceToken}'
+    location: location
+    tags: tags
+    applicationInsightsId: monitoring.outputs.applicationInsightsId
+    actionGroupId: failedRotationAlert.outputs.actionGroupId
+  }
+}
+
+module breakGlassAlert 'modules/break-glass-alert.bicep' = {
+  name: 'break-glass-alert'
+  scope: rg
+  params: {
+    name: 'alert-break-glass-${resourceToken}'
+    location: location
+    tags: tags
+    applicationInsightsId: monitoring.outputs.applicationInsightsId
+    actionGroupId: failedRotationAlert.outputs.actionGroupId
   }
 }
 

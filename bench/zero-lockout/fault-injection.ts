@@ -34,6 +34,8 @@ export function describeFault(fault: PlannedFault): string {
  * setAcceptedPasswords).
  */
 export const FAULT_POINTS: Record<StrategyKind, readonly Omit<PlannedFault, 'when'>[]> = {
+  // The bench probes database and cache logins; issued credentials (storage keys, Entra secrets) have no login to probe.
+  'issued-credential': [],
   'alternating-users': [
     { operation: 'sessions', occurrence: 1 },
     { operation: 'replaceLoginPassword', occurrence: 1 },
@@ -122,6 +124,11 @@ export class FaultInjector {
     if (kind.setAcceptedPasswords) {
       const real = kind.setAcceptedPasswords.bind(kind);
       wrapped.setAcceptedPasswords = (spec, admin, login, passwords) => this.#call('setAcceptedPasswords', () => real(spec, admin, login, passwords));
+    }
+    if (kind.addAcceptedPassword) {
+      const real = kind.addAcceptedPassword.bind(kind);
+      // A first rotation's prepare adds instead of sets: the same step, so the same fault point.
+      wrapped.addAcceptedPassword = (spec, admin, login, password) => this.#call('setAcceptedPasswords', () => real(spec, admin, login, password));
     }
     return wrapped;
   }

@@ -11,7 +11,7 @@ import { createAzureClientFactory, type AzureClientFactory } from '../../src/ada
 import { composeServices, consumerKinds as realKinds } from '../../src/composition.js';
 import type { AppConfig } from '../../src/config.js';
 import type { Clock } from '../../src/core/clock.js';
-import { ConsumerCatalog, type ConsumerKind, type StrategyKind } from '../../src/core/consumers/consumer-port.js';
+import { ConsumerCatalog, isLoginKind, type ConsumerKind, type StrategyKind } from '../../src/core/consumers/consumer-port.js';
 import { RotationInProgressError } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { SecretValue } from '../../src/core/secret-value.js';
@@ -150,9 +150,11 @@ export async function measureZeroLockout(options: MeasureZeroLockoutOptions): Pr
     const injectors = new Map<string, FaultInjector>();
     const wrapped: ConsumerKind[] = [];
     for (const name of realKinds.kinds) {
+      const kind = realKinds.get(name)!;
+      // The zero-lockout measure probes logins; followers and issuers hold none.
+      if (!isLoginKind(kind)) continue;
       const injector = new FaultInjector();
       injectors.set(name, injector);
-      const kind = realKinds.get(name)!;
       wrapped.push(injector.wrap(revokeEarly ? revokingEarly(kind) : kind));
     }
     const services = composeServices(stack.config, {

@@ -1,6 +1,6 @@
 // Everything one governed vault needs, deployed into the vault's own resource group (which may
-// not be the app's): the app's Secrets Officer role on this vault only, the Event Grid system
-// topic for its events, and its audit log sent to the workspace.
+// not be the app's): the app's Secrets Officer and Reader roles on this vault only, the Event
+// Grid system topic for its events, and its audit log sent to the workspace.
 
 param vaultName string
 
@@ -14,6 +14,7 @@ param logAnalyticsWorkspaceId string
 param tags object
 
 var keyVaultSecretsOfficer = 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
+var reader = 'acdd72a7-3385-48ef-bd42-f606fba81ae7'
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
   name: vaultName
@@ -26,6 +27,18 @@ resource appSecretsOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' 
   scope: vault
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsOfficer)
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Reader on this vault only, for the access review: the vault's settings, its diagnostic
+// settings and the role assignments at and above it (management-plane reads, no secret data).
+resource appReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(vault.id, appPrincipalId, reader)
+  scope: vault
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', reader)
     principalId: appPrincipalId
     principalType: 'ServicePrincipal'
   }

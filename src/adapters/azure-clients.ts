@@ -5,8 +5,7 @@
  * resolving *.vault.azure.net to it, so the real SDKs run unmodified with
  * challenge-resource verification on.
  */
-import { readFileSync } from 'node:fs';
-import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
+import { standInAgent } from './stand-in-agent.js';
 import { Agent } from 'node:https';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { DefaultAzureCredential } from '@azure/identity';
@@ -15,8 +14,12 @@ import { TableClient } from '@azure/data-tables';
 import { QueueClient } from '@azure/storage-queue';
 import type { AppConfig, KeyVaultEmulatorTrust } from '../config.js';
 import { keyVaultThrottlingRetryPolicy, type ThrottlingRetryOptions } from './keyvault/throttling-retry-policy.js';
+import { KeyVaultRateGovernor } from './keyvault/rate-governor.js';
+import { keyVaultRateGovernorPolicy } from './keyvault/rate-governor-policy.js';
+import { challengeBodyPolicies } from './keyvault/challenge-body-policies.js';
 
-export type ClientFactoryConfig = Pick<AppConfig, 'storage' | 'managedIdentityClientId' | 'keyVaultEmulator'>;
+/** Without keyVaultLimits the factory's Key Vault clients are not paced (test helpers that only read). */
+export type ClientFactoryConfig = Pick<AppConfig, 'storage' | 'managedIdentityClientId' | 'keyVaultEmulator'> & Partial<Pick<AppConfig, 'keyVaultLimits'>>;
 
 export interface SecretClientOptions {
   /** Total time one Key Vault call may take, retries included (a dry run's budget); Key Vault's full backoff when absent. */
@@ -25,6 +28,8 @@ export interface SecretClientOptions {
 
 export interface AzureClientFactory {
   readonly credential: TokenCredential;
+  /** Paces every Key Vault client of this factory, per vault: one per instance. */
+  readonly rateGovernor?: KeyVaultRateGovernor;
   secretClient(vaultUrl: string, options?: SecretClientOptions): SecretClient;
   tableClient(tableName: string): TableClient;
   queueClient(queueName: string): QueueClient;
@@ -39,29 +44,16 @@ export const localEmulatorCredential: TokenCredential = {
   },
 };
 
-type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
-
 /** An https.Agent that trusts the emulator's CA and sends Key Vault host names to the emulator's address. */
 export function emulatorAgent(trust: KeyVaultEmulatorTrust): Agent {
-  const family = trust.address.includes(':') ? 6 : 4;
-  const lookup = (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
-    if (KEY_VAULT_HOST_SUFFIXES.some((suffix) => hostname.toLowerCase().endsWith(suffix))) {
-      if (options.all) callback(null, [{ address: trust.address, family }]);
-      else callback(null, trust.address, family);
-      return;
-    }
-    dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
-      if (err) callback(err, []);
-      else if (options.all) callback(null, addresses);
-      else callback(null, addresses[0]?.address ?? '', addresses[0]?.family);
-    });
-  };
-  return new Agent({ ca: readFileSync(trust.caCertPath), keepAlive: true, lookup: lookup as never });
+  return standInAgent(trust, (hostname) => KEY_VAULT_HOST_SUFFIXES.some((suffix) => hostname.endsWith(suffix)));
 }
 
 export interface ClientFactoryOptions {
   /** Tests shorten Key Vault's throttling backoff; production keeps Key Vault's guidance. */
   throttlingRetry?: ThrottlingRetryOptions;
+  /** A governor of the caller's (tests tune its adaptation), or false for unpaced clients. Default: one from config.keyVaultLimits. */
+  rateGovernor?: KeyVaultRateGovernor | false;
 }
 
 export function createAzureClientFactory(config: ClientFactoryConfig, options: ClientFactoryOptions = {}): AzureClientFactory {
@@ -72,9 +64,11 @@ export function createAzureClientFactory(config: ClientFactoryConfig, options: C
   const agent = emulator ? emulatorAgent(emulator) : undefined;
   const secretClients = new Map<string, SecretClient>();
   const storage = config.storage;
+  const rateGovernor = options.rateGovernor === false ? undefined : (options.rateGovernor ?? (config.keyVaultLimits ? new KeyVaultRateGovernor({ limits: config.keyVaultLimits }) : undefined));
 
   return {
     credential,
+    ...(rateGovernor ? { rateGovernor } : {}),
     secretClient(vaultUrl, clientOptions = {}) {
       const budget = clientOptions.retryBudgetInMs;
       const key = `${vaultUrl.toLowerCase()} ${budget ?? ''}`;
@@ -83,7 +77,11 @@ export function createAzureClientFactory(config: ClientFactoryConfig, options: C
         const throttling = { ...options.throttlingRetry, ...(budget !== undefined ? { budgetInMs: budget } : {}) };
         client = new SecretClient(vaultUrl, credential, {
           ...(agent ? { agent } : {}),
-          additionalPolicies: [{ policy: keyVaultThrottlingRetryPolicy(throttling), position: 'perCall' }],
+          additionalPolicies: [
+            ...challengeBodyPolicies(),
+            { policy: keyVaultThrottlingRetryPolicy(throttling), position: 'perCall' },
+            ...(rateGovernor ? [{ policy: keyVaultRateGovernorPolicy(rateGovernor), position: 'perRetry' as const }] : []),
+          ],
         });
         secretClients.set(key, client);
       }

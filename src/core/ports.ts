@@ -3,6 +3,8 @@
  * implement them against Azure; test/support holds in-memory twins that pass
  * the same contract tests.
  */
+import type { Actor } from './audit-fields.js';
+import type { AuditQuery } from './audit/audit-query.js';
 import type { SecretValue } from './secret-value.js';
 import type { RotationPolicy } from './policy/policy.js';
 
@@ -64,6 +66,38 @@ export interface SecretStore {
   disableVersion(ref: SecretRef, version: string): Promise<void>;
 }
 
+/** A secret as Key Vault lists it: its current version's properties, without the version id. Never the value. */
+export type ListedSecret = Omit<SecretVersionInfo, 'version'>;
+
+export interface ListSecretsOptions {
+  /** Resume after the page that gave this token; only a token this port gave for this vault. */
+  continuationToken?: string;
+  abortSignal?: AbortSignal;
+}
+
+/**
+ * Metadata-only reads of a whole vault, for the reports: a page at a time, so a vault of any
+ * size is never held in memory, and rate-limited per vault so a report leaves room within
+ * Key Vault's limits for rotations and applications.
+ */
+export interface SecretListing {
+  /**
+   * Every secret of the vault, one Key Vault page (at most 25) at a time. Each page's
+   * continuationToken resumes after it; the last page has none. A token this port did not
+   * give for this vault is refused with ValidationError (path 'continuationToken').
+   */
+  listSecrets(vaultUrl: string, options?: ListSecretsOptions): AsyncIterable<Page<ListedSecret>>;
+  /** Whether the secret exists (any version, enabled or not): one metadata-only call. */
+  exists(ref: SecretRef): Promise<boolean>;
+  /**
+   * The properties of the versions created last (the current version is among them), none when the
+   * secret does not exist: from the versions listing, a call per 25 versions, so no value is ever
+   * requested. Key Vault's creation times are whole seconds, so versions written in the same second
+   * all come back: the caller tells them apart (by the rotation it expects, or the state's version).
+   */
+  newestVersions(ref: SecretRef): Promise<SecretVersionInfo[]>;
+}
+
 // ---------------------------------------------------------------- Policies
 
 export interface StoredPolicy {
@@ -94,8 +128,8 @@ export type TriggerKind = 'timer' | 'event' | 'http';
 
 export interface RotationTrigger {
   kind: TriggerKind;
-  /** Who asked: the caller's principal for HTTP, the event id for events, 'scheduler' for the timer. */
-  actor: string;
+  /** Who asked: the caller for HTTP (oid and display name), `eventgrid:<event id>` for events, 'scheduler' for the timer. */
+  actor: Actor;
   reason: string;
   /** For events: the version the event is about; a stale event changes nothing. */
   eventVersion?: string;
@@ -123,18 +157,20 @@ export interface RememberedTrigger {
  * The steps a rotation can have finished, persisted after each one. Each strategy runs its own
  * ordered subset (src/core/rotation/strategies): a policy without consumers is claimed, switched
  * and completed; alternating-users drains the login it will change before preparing it;
- * multi-password prepares, switches, then drains and revokes the old password.
+ * multi-password prepares, switches, then drains and revokes the old password. A policy with
+ * followers (replicas, webhooks...) delivers the switched version to them right after its switch.
  */
-export const ROTATION_STEPS = ['claimed', 'drained', 'prepared', 'verified', 'switched', 'revoked', 'completed'] as const;
+export const ROTATION_STEPS = ['claimed', 'drained', 'prepared', 'verified', 'switched', 'delivered', 'revoked', 'completed'] as const;
 export type RotationStep = (typeof ROTATION_STEPS)[number];
 
-export type ConsumerStatus = 'pending' | 'draining' | 'drained' | 'prepared' | 'verified' | 'switched' | 'revoked' | 'rolled-back';
+/** `confirmed`: a follower confirmed the switched version (read back, 2xx, reference resolved). */
+export type ConsumerStatus = 'pending' | 'draining' | 'drained' | 'prepared' | 'verified' | 'switched' | 'confirmed' | 'revoked' | 'rolled-back';
 
 /** Where one consumer stands in the rotation. Never carries a credential. */
 export interface ConsumerProgress {
   status: ConsumerStatus;
-  /** The login this rotation changes on that consumer. */
-  login: string;
+  /** The login this rotation changes on that consumer; followers have none. */
+  login?: string;
   /** While draining: that login's open sessions at the last check. */
   sessions?: number;
   updatedAt: Date;
@@ -154,6 +190,8 @@ export interface DrainStatus {
   checkedAt: Date;
   /** Timer and event triggers do not check again before this. */
   nextCheckAt: Date;
+  /** A failed attempt broke off this wait: the next trigger resumes the rotation (a new attempt, audited) instead of checking again. */
+  interrupted?: boolean;
 }
 
 export interface ActiveRotation {
@@ -217,6 +255,12 @@ export interface VersionedPolicyState {
 
 export interface PolicyStateStore {
   get(policyId: string): Promise<VersionedPolicyState | undefined>;
+  /**
+   * The states of these policies, keyed by policy id; a policy without state has no entry.
+   * Made for a page of PolicyRepository.list (ids adjacent in id order): its cost is a bounded
+   * number of reads however many ids, not one read per policy.
+   */
+  getMany(policyIds: readonly string[]): Promise<Map<string, VersionedPolicyState>>;
   /** Creates the state when expectedEtag is undefined; otherwise replaces it only if the ETag matches. Throws ConcurrencyConflictError. */
   save(state: PolicyState, expectedEtag: string | undefined): Promise<VersionedPolicyState>;
   delete(policyId: string): Promise<void>;
@@ -240,35 +284,38 @@ export interface ScheduleIndex {
 
 // ---------------------------------------------------------------- Audit
 
-export type AuditAction =
-  | 'rotation.succeeded'
-  | 'rotation.failed'
-  | 'rotation.resumed'
-  | 'rotation.abandoned'
-  | 'rotation.skipped'
-  | 'rotation.dry-run'
-  | 'rotation.step-started'
-  | 'rotation.step-finished'
-  | 'rotation.waiting-for-drain'
-  | 'rotation.rolled-back'
-  | 'secret.out-of-band-change'
-  | 'secret.unmanaged-event'
-  | 'secret.implausible-event'
-  | 'secret.static-expiry-check'
-  | 'policy.created'
-  | 'policy.replaced'
-  | 'policy.deleted'
-  | 'change-request.created'
-  | 'change-request.approved'
-  | 'change-request.executed'
-  | 'change-request.failed'
-  | 'change-request.rejected'
-  | 'change-request.cancelled'
-  | 'change-request.expired'
-  | 'change-request.void'
-  | 'change-request.tampered'
-  | 'change-request.reviewed'
-  | 'rotation.break-glass';
+/** What an audit record says happened; the audit query's `action` filter takes one. */
+export const AUDIT_ACTIONS = [
+  'rotation.succeeded',
+  'rotation.failed',
+  'rotation.resumed',
+  'rotation.abandoned',
+  'rotation.skipped',
+  'rotation.dry-run',
+  'rotation.step-started',
+  'rotation.step-finished',
+  'rotation.waiting-for-drain',
+  'rotation.rolled-back',
+  'secret.out-of-band-change',
+  'secret.unmanaged-event',
+  'secret.implausible-event',
+  'secret.static-expiry-check',
+  'policy.created',
+  'policy.replaced',
+  'policy.deleted',
+  'change-request.created',
+  'change-request.approved',
+  'change-request.executed',
+  'change-request.failed',
+  'change-request.rejected',
+  'change-request.cancelled',
+  'change-request.expired',
+  'change-request.void',
+  'change-request.tampered',
+  'change-request.reviewed',
+  'rotation.break-glass',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** Append-only. Never carries a secret value. */
 export interface AuditRecord {
@@ -280,7 +327,14 @@ export interface AuditRecord {
   secretName?: string;
   rotationId?: string;
   trigger?: TriggerKind;
+  /** Who: a person's or application's display name, or a system actor ('scheduler', 'eventgrid:<event id>'). */
   actor: string;
+  /** The `oid` of the validated token that asked; absent for system actors. */
+  actorId?: string;
+  /** Where an HTTP request came from (the platform's client address, never a header the caller sets). */
+  clientIp?: string;
+  /** The request's correlation id (the Functions invocation id), to find its logs. */
+  correlationId?: string;
   reason?: string;
   previousVersion?: string;
   newVersion?: string;
@@ -294,9 +348,28 @@ export interface AuditRecord {
 }
 
 export interface AuditLog {
+  /**
+   * Stores the record, or throws AuditRecordExistsError (a ConcurrencyConflictError carrying
+   * the record stored first) when one with its id is already there: a replay changes nothing.
+   */
   append(record: AuditRecord): Promise<void>;
   /** Newest first. Outlives the policy: a deleted policy's history stays readable. */
   listForPolicy(policyId: string, options?: PageOptions): Promise<Page<AuditRecord>>;
   /** Records about a vault that concern no policy (events on unmanaged secrets), newest first. */
   listForVault(vaultName: string, options?: PageOptions): Promise<Page<AuditRecord>>;
+  /**
+   * Records matching every filter of `query` (see matchesAuditQuery), newest first, read
+   * through an index rather than a scan. A page may hold fewer than pageSize records (even
+   * none) and still carry a continuation token: each page reads a bounded number of entries.
+   */
+  query(query: AuditQuery, options?: PageOptions): Promise<Page<AuditRecord>>;
+}
+
+/**
+ * A write-once copy of the audit trail that no one, this app included, can change or delete
+ * before its retention ends. Writing the same record again is a no-op; writing a different
+ * record under the same id and time fails loudly (AuditArchiveMismatchError).
+ */
+export interface AuditArchive {
+  write(record: AuditRecord): Promise<void>;
 }

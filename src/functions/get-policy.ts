@@ -6,7 +6,7 @@ import { policyIdOf } from './http/route-params.js';
 
 export async function getPolicy(request: HttpRequest, _context: InvocationContext, services: AppServices): Promise<HttpResponseInit> {
   const view = await services.admin.get(policyIdOf(request));
-  return { status: 200, headers: { etag: view.stored.etag }, jsonBody: presentPolicyView(view) };
+  return { status: 200, headers: { etag: view.stored.etag }, jsonBody: presentPolicyView(view, services.engine.stepsOf(view.stored.policy)) };
 }
 
-app.http('getPolicy', { methods: ['GET'], authLevel: 'function', route: 'policies/{id}', handler: httpHandler(getPolicy) });
+app.http('getPolicy', { methods: ['GET'], authLevel: 'anonymous', route: 'policies/{id}', handler: httpHandler('getPolicy', getPolicy) });

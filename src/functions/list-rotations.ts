@@ -20,4 +20,4 @@ export async function listRotations(request: HttpRequest, _context: InvocationCo
   };
 }
 
-app.http('listRotations', { methods: ['GET'], authLevel: 'function', route: 'policies/{id}/rotations', handler: httpHandler(listRotations) });
+app.http('listRotations', { methods: ['GET'], authLevel: 'anonymous', route: 'policies/{id}/rotations', handler: httpHandler('listRotations', listRotations) });

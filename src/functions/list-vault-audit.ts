@@ -22,4 +22,4 @@ export async function listVaultAudit(request: HttpRequest, _context: InvocationC
   };
 }
 
-app.http('listVaultAudit', { methods: ['GET'], authLevel: 'function', route: 'vaults/{vaultName}/audit', handler: httpHandler(listVaultAudit) });
+app.http('listVaultAudit', { methods: ['GET'], authLevel: 'anonymous', route: 'vaults/{vaultName}/audit', handler: httpHandler('listVaultAudit', listVaultAudit) });

@@ -1,7 +1,8 @@
 import { app, type EventGridEvent, type InvocationContext } from '@azure/functions';
 import { jsonLineLogger } from '../adapters/console-logger.js';
 import { DomainError, describeError } from '../core/errors.js';
-import { appServices, type AppServices } from '../composition.js';
+import { loadAppServices } from '../app-services.js';
+import type { AppServices } from '../composition.js';
 
 /**
  * Key Vault's SecretNearExpiry / SecretExpired / SecretNewVersionCreated events.
@@ -9,7 +10,7 @@ import { appServices, type AppServices } from '../composition.js';
  * redeliver, which we want only when storage or Key Vault could not be reached.
  */
 export async function onKeyVaultEvent(event: EventGridEvent, context: InvocationContext): Promise<void> {
-  const services = appServices();
+  const services = await loadAppServices();
   await services.ready();
   await handleKeyVaultEvent(event, context, services);
 }

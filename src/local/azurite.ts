@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { connect } from 'node:net';
-import { freePort } from './free-port.js';
+import { freePort, startOnFreshPortsAfterRace } from './free-port.js';
 
 /** Azurite's published development account; not a secret. */
 const DEV_ACCOUNT = 'devstoreaccount1';
@@ -17,6 +17,8 @@ export interface RunningAzurite {
   queuePort: number;
   tablePort: number;
   connectionString: string;
+  /** Its process, for benches that measure what it costs. */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -41,6 +43,11 @@ async function waitForPort(host: string, port: number, timeoutInMs: number): Pro
 }
 
 export async function startAzurite(options: StartAzuriteOptions = {}): Promise<RunningAzurite> {
+  // Fixed ports are the caller's to choose; a port in use there is their error to see.
+  return options.ports ? startAzuriteOnce(options) : startOnFreshPortsAfterRace(() => startAzuriteOnce(options));
+}
+
+async function startAzuriteOnce(options: StartAzuriteOptions): Promise<RunningAzurite> {
   const host = options.host ?? '127.0.0.1';
   const blobPort = options.ports?.blob ?? (await freePort(host));
   const queuePort = options.ports?.queue ?? (await freePort(host));
@@ -80,6 +87,7 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<R
     queuePort,
     tablePort,
     connectionString,
+    pid: child.pid,
     stop: async () => {
       if (child.exitCode !== null) return;
       const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));

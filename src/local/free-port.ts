@@ -12,3 +12,19 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
     });
   });
 }
+
+/**
+ * A port from freePort can be taken by another process between asking and
+ * binding (tests start many servers at once): start again on new ports when
+ * the failure says the address was in use, a few times, then give up loudly.
+ */
+export async function startOnFreshPortsAfterRace<T>(start: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await start();
+    } catch (error) {
+      const portTaken = error instanceof Error && /EADDRINUSE|Address already in use/i.test(error.message);
+      if (!portTaken || attempt >= attempts) throw error;
+    }
+  }
+}

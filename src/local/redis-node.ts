@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
-import { freePort } from './free-port.js';
+import { freePort, startOnFreshPortsAfterRace } from './free-port.js';
 
 export interface StartRedisNodeOptions {
   /** A file (which must exist) the node loads its users from and `ACL SAVE` writes to. */
@@ -95,12 +95,5 @@ async function startOnce(options: StartRedisNodeOptions): Promise<RunningRedisNo
 }
 
 export async function startRedisNode(options: StartRedisNodeOptions = {}): Promise<RunningRedisNode> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await startOnce(options);
-    } catch (error) {
-      const portTaken = error instanceof Error && /Address already in use/i.test(error.message);
-      if (!portTaken || attempt === ATTEMPTS) throw error;
-    }
-  }
+  return startOnFreshPortsAfterRace(() => startOnce(options), ATTEMPTS);
 }

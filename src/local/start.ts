@@ -1,6 +1,7 @@
 /**
  * `npm start`: the whole app on this machine, no Azure and no Core Tools.
- * Starts Azurite and the Key Vault emulator, sets the app settings, runs the
+ * Starts Azurite, the Key Vault emulator and the ARM, Graph and Event Grid topic
+ * stand-ins, sets the app settings, runs the
  * app's own function modules in the local functions host, subscribes the
  * emulator's events to the Event Grid trigger, and loads the example policies
  * on first start. Prints one JSON line for scripts, then a guide for people.
@@ -16,26 +17,40 @@ import { useLocalClock } from '../composition.js';
 import type { Logger } from '../core/logger.js';
 import { startAzurite, type RunningAzurite } from './azurite.js';
 import { createConsoleLogger, findFunctionModules, startFunctionsHost, type RunningFunctionsHost } from './functions-host/index.js';
-import { EmulatorAdminClient, startKeyVaultEmulator } from './keyvault-emulator/index.js';
+import { createCertificateAuthority, EmulatorAdminClient, startKeyVaultEmulator, type LocalCertificateAuthority } from './keyvault-emulator/index.js';
+import { LOCAL_APP_PRINCIPAL_ID, localArmSeed, localArmSettings, startArmStandIn } from './arm/index.js';
+import { localAuthSettings, startIdentityProvider, type RunningIdentityProvider } from './identity-provider/index.js';
+import { localGraphSeed, localGraphSettings, startGraphStandIn } from './graph/index.js';
+import { localEventGridTopicSettings, startEventGridTopic } from './event-grid-topic/index.js';
 
 const AZURITE_DEFAULT_PORTS = { blob: 10000, queue: 10001, table: 10002 };
 const DEFAULT_API_PORT = 7071;
 const DEFAULT_EMULATOR_PORT = 8443;
+const DEFAULT_ARM_PORT = 8444;
+const DEFAULT_GRAPH_PORT = 8445;
+const DEFAULT_EVENT_GRID_TOPIC_PORT = 8446;
+const DEFAULT_IDENTITY_PROVIDER_PORT = 7072;
+/** The identity provider's HTTPS side, where the dashboard signs in (MSAL.js wants an https authority). */
+const DEFAULT_SIGN_IN_PORT = 7073;
 const DEFAULT_SCAN_SCHEDULE = '0 */5 * * * *';
-/** Identity-based storage settings would send the local app to a real storage account. */
-const AZURE_ONLY_SETTINGS = ['AzureWebJobsStorage__tableServiceUri', 'AzureWebJobsStorage__queueServiceUri', 'AZURE_CLIENT_ID'];
+/** Azure-only settings: identity-based storage would send the local app to a real storage account, and metrics need the managed identity. */
+const AZURE_ONLY_SETTINGS = ['AzureWebJobsStorage__tableServiceUri', 'AzureWebJobsStorage__queueServiceUri', 'AzureWebJobsStorage__blobServiceUri', 'AZURE_CLIENT_ID', 'APPLICATIONINSIGHTS_CONNECTION_STRING'];
 
 export interface StartLocalAppOptions {
   /** Default 7071; 0 picks a free port. */
   apiPort?: number;
   /** Default 8443; 0 picks a free port. */
   emulatorPort?: number;
+  /** Default 7072 when free, else a free port (the ready line names it); 0 picks a free port. */
+  identityProviderPort?: number;
+  /** How long a new Entra client secret takes to work at the token authority. Default 5000 (Entra takes 4-18 s); tests set 0. */
+  graphPropagationDelayMs?: number;
   /** 'default': 10000-10002 when all three are free, else free ports. 'free': free ports. */
   azuritePorts?: 'default' | 'free';
   host?: string;
   /** The app's root (package.json). Default: found above this file. */
   appDirectory?: string;
-  /** Function modules to run. Default: package.json `main` (dist/src/functions/*.js). */
+  /** Function modules to run. Default: package.json `main` (dist/bundle/index.mjs, the deployed bundle). */
   modules?: string[];
   /** Policies to load when the app has none. Default examples/policies.local.json; false loads nothing. */
   examplesPath?: string | false;
@@ -49,11 +64,24 @@ export interface LocalAppSummary {
   host: string;
   caCertPath: string;
   emulatorAdminUrl: string;
+  /** The ARM stand-in's base URL (https://management.azure.com:<port>), served with the same CA as the emulator (caCertPath). */
+  arm: string;
+  /** The Graph stand-in's base URL (https://graph.microsoft.com:<port>): applications' addPassword and removePassword. Same CA. */
+  graph: string;
+  /** The token authority for client secrets (https://login.microsoftonline.com:<port>): ClientSecretCredential's authorityHost. Same CA. */
+  tokenAuthority: string;
+  /** The Event Grid topic stand-in's endpoint (https://<topic>.<region>.eventgrid.azure.net:<port>/api/events). Same CA. */
+  eventGridTopic: string;
+  /** The local identity provider: POST <it>/token with {"sub","roles"} answers an access token the API accepts. */
+  identityProvider: string;
+  /** The dashboard, which signs in at the identity provider's HTTPS side (its certificate from the CA at caCertPath). */
+  dashboard: string;
 }
 
 export interface RunningLocalApp {
   summary: LocalAppSummary;
   functionsHost: RunningFunctionsHost;
+  identityProvider: RunningIdentityProvider;
   /** Ids of the example policies loaded on this start (empty when the app already had policies). */
   loadedExamples: string[];
   /** Those whose secrets a first scan created at start, instead of the first timer minutes later. */
@@ -144,8 +172,8 @@ function relocate(vaultUrl: string, vaults: readonly { name: string; url: string
   return vault ? new URL(vault.url).origin : vaultUrl;
 }
 
-async function loadExamplePolicies(api: string, path: string, vaults: LocalAppSummary['vaults'], logger: Logger): Promise<string[]> {
-  const listed = await fetch(`${api}/policies`);
+async function loadExamplePolicies(api: string, path: string, vaults: LocalAppSummary['vaults'], authorization: string, logger: Logger): Promise<string[]> {
+  const listed = await fetch(`${api}/policies`, { headers: { authorization } });
   if (!listed.ok) {
     logger.warn(`GET ${api}/policies answered ${listed.status}; example policies not loaded`);
     return [];
@@ -160,7 +188,7 @@ async function loadExamplePolicies(api: string, path: string, vaults: LocalAppSu
     const policy = { ...example, vaultUrl: relocate(example.vaultUrl, vaults) };
     const response = await fetch(`${api}/policies/${encodeURIComponent(policy.id)}`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization },
       body: JSON.stringify(policy),
     });
     if (response.ok) loaded.push(policy.id);
@@ -174,7 +202,7 @@ async function loadExamplePolicies(api: string, path: string, vaults: LocalAppSu
  * A new policy is due at once (its secret does not exist yet), so one scan now creates the
  * example secrets instead of the first timer, minutes later. Reports those that exist after it.
  */
-async function createExampleSecrets(functionsHost: RunningFunctionsHost, api: string, policyIds: readonly string[], logger: Logger): Promise<string[]> {
+async function createExampleSecrets(functionsHost: RunningFunctionsHost, api: string, policyIds: readonly string[], authorization: string, logger: Logger): Promise<string[]> {
   if (policyIds.length === 0) return [];
   if (!functionsHost.functions.some((f) => f.name === 'scanDuePolicies')) {
     logger.warn('the app has no function named scanDuePolicies; the example secrets are not created at start');
@@ -182,13 +210,15 @@ async function createExampleSecrets(functionsHost: RunningFunctionsHost, api: st
   }
   try {
     await functionsHost.invoke('scanDuePolicies');
+    // The scan sends them to the rotation queue; the host's queue poller rotates them.
+    await functionsHost.queuesIdle();
   } catch (error) {
     logger.warn(`the first scan failed (${error instanceof Error ? error.message : String(error)}); the timer creates the example secrets later`);
     return [];
   }
   const created: string[] = [];
   for (const id of policyIds) {
-    const response = await fetch(`${api}/policies/${encodeURIComponent(id)}`);
+    const response = await fetch(`${api}/policies/${encodeURIComponent(id)}`, { headers: { authorization } });
     const view = response.ok ? ((await response.json()) as { state?: { currentVersion?: string } }) : undefined;
     if (view?.state?.currentVersion) created.push(id);
   }
@@ -196,6 +226,27 @@ async function createExampleSecrets(functionsHost: RunningFunctionsHost, api: st
   if (created.length > 0) logger.info(`created the example secrets at start: ${created.join(', ')}`);
   if (missing.length > 0) logger.warn(`the first scan did not create the secrets of ${missing.join(', ')}; the timer retries them`);
   return created;
+}
+
+/** Starts a stand-in on its usual port when free (its URLs stay put across runs), else on any free port. */
+async function onPreferredPort<T>(port: number, start: (port: number) => Promise<T>): Promise<T> {
+  return start(port).catch((error: unknown) => (isAddressInUse(error) ? start(0) : Promise.reject(error)));
+}
+
+/**
+ * On 7072 when free, which local.settings.sample.json names for `func start`; else any free port.
+ * Tried rather than checked first: another process can take the port between a check and the listen.
+ */
+async function startIdentityProviderOn(port: number | undefined, certificateAuthority: LocalCertificateAuthority): Promise<RunningIdentityProvider> {
+  if (port !== undefined) return startIdentityProvider({ port, signIn: { certificateAuthority, port } });
+  for (const ports of [[DEFAULT_IDENTITY_PROVIDER_PORT, DEFAULT_SIGN_IN_PORT], [0, 0]] as const) {
+    try {
+      return await startIdentityProvider({ port: ports[0], signIn: { certificateAuthority, port: ports[1] } });
+    } catch (error) {
+      if (!isAddressInUse(error) || ports[0] === 0) throw error;
+    }
+  }
+  throw new Error('unreachable');
 }
 
 export async function startLocalApp(options: StartLocalAppOptions = {}): Promise<RunningLocalApp> {
@@ -217,11 +268,29 @@ export async function startLocalApp(options: StartLocalAppOptions = {}): Promise
     stops.push(() => azurite.stop());
 
     const emulatorPort = options.emulatorPort ?? DEFAULT_EMULATOR_PORT;
-    const emulator = await startKeyVaultEmulator({ port: emulatorPort }).catch(explainTakenPort('the Key Vault emulator', emulatorPort, '--emulator-port'));
+    // One CA for every stand-in, so caCertPath trusts them all.
+    const certificateAuthority = await createCertificateAuthority();
+    const emulator = await startKeyVaultEmulator({ port: emulatorPort, certificateAuthority }).catch(explainTakenPort('the Key Vault emulator', emulatorPort, '--emulator-port'));
     stops.push(() => emulator.stop());
+    // On 8444 when free (base URLs stay put across runs), else any free port; seeded with the emulator's vaults as infra/ leaves them.
+    const appPrincipal = process.env['APP_PRINCIPAL_ID'] || LOCAL_APP_PRINCIPAL_ID;
+    // Sites' Key Vault references resolve against the emulator, as App Service's against Key Vault.
+    const armOptions = { certificateAuthority, seed: localArmSeed(emulator.vaults, appPrincipal), keyVault: { caCertPem: emulator.caCertPem, address: emulator.host, port: emulator.port } };
+    const arm = await onPreferredPort(DEFAULT_ARM_PORT, (port) => startArmStandIn({ ...armOptions, port }));
+    stops.push(() => arm.stop());
+    // Graph (with its token authority) and the rotation events topic likewise, on 8445 and 8446.
+    const graphOptions = { certificateAuthority, seed: localGraphSeed(appPrincipal), ...(options.graphPropagationDelayMs !== undefined ? { propagationDelayMs: options.graphPropagationDelayMs } : {}) };
+    const graph = await onPreferredPort(DEFAULT_GRAPH_PORT, (port) => startGraphStandIn({ ...graphOptions, port }));
+    stops.push(() => graph.stop());
+    const eventGridTopic = await onPreferredPort(DEFAULT_EVENT_GRID_TOPIC_PORT, (port) => startEventGridTopic({ certificateAuthority, port }));
+    stops.push(() => eventGridTopic.stop());
     // One clock for the app and the emulator: advancing the emulator's moves the app's expiry and schedule with it.
     useLocalClock(emulator.clock);
     stops.push(async () => useLocalClock(undefined));
+
+    // On 7072 when free, which local.settings.sample.json names for `func start`; else any free port (the JSON line says which).
+    const identityProvider = await startIdentityProviderOn(options.identityProviderPort, certificateAuthority);
+    stops.push(() => identityProvider.stop());
 
     // The app reads its settings from process.env, as it does in Azure; set them before its modules load.
     for (const name of AZURE_ONLY_SETTINGS) {
@@ -232,7 +301,15 @@ export async function startLocalApp(options: StartLocalAppOptions = {}): Promise
     env.set('KEYVAULT_EMULATOR_CA_CERT_PATH', emulator.caCertPath);
     env.set('KEYVAULT_EMULATOR_ADDRESS', /^[\d.]+$|:/.test(emulator.host) ? emulator.host : '127.0.0.1');
     env.set('ROTATION_SCAN_SCHEDULE', process.env['ROTATION_SCAN_SCHEDULE'] || DEFAULT_SCAN_SCHEDULE);
+    for (const [name, value] of Object.entries(localArmSettings(arm, emulator.vaults, process.env))) env.set(name, value);
+    for (const [name, value] of Object.entries({ ...localGraphSettings(graph), ...localEventGridTopicSettings(eventGridTopic) })) env.set(name, value);
     env.set('GOVERNED_VAULT_URLS', process.env['GOVERNED_VAULT_URLS'] || emulator.vaults.map((v) => new URL(v.url).origin).join(','));
+    // Webhook receivers run on this machine, on loopback, which a deployment refuses unless allowed.
+    env.set('WEBHOOK_ALLOW_PRIVATE_ADDRESSES', process.env['WEBHOOK_ALLOW_PRIVATE_ADDRESSES'] || 'true');
+    // The API accepts tokens of the local identity provider only, exactly as it accepts Entra's in Azure.
+    for (const [name, value] of Object.entries(localAuthSettings(identityProvider))) env.set(name, value);
+    env.set('DASHBOARD_CLIENT_ID', identityProvider.signIn?.clientId);
+    env.set('DASHBOARD_AUTHORITY', identityProvider.signIn?.authority);
 
     const apiPort = options.apiPort ?? DEFAULT_API_PORT;
     const functionsHost = await startFunctionsHost({
@@ -259,11 +336,19 @@ export async function startLocalApp(options: StartLocalAppOptions = {}): Promise
       host,
       caCertPath: emulator.caCertPath,
       emulatorAdminUrl: emulator.adminUrl,
+      arm: arm.baseUrl,
+      graph: graph.baseUrl,
+      tokenAuthority: graph.tokenAuthority,
+      eventGridTopic: eventGridTopic.endpoint,
+      identityProvider: identityProvider.baseUrl,
+      dashboard: `${functionsHost.url}/api/ui/`,
     };
+    // The examples are loaded through the API like any caller's policies, with a token of a setup identity.
+    const setup = `Bearer ${await identityProvider.mintToken({ sub: 'local-setup', roles: ['Policy.Write', 'Rotation.Read'] })}`;
     const examplesPath = options.examplesPath ?? join(appDirectory, 'examples', 'policies.local.json');
-    const loadedExamples = examplesPath === false ? [] : await loadExamplePolicies(summary.api, examplesPath, summary.vaults, logger);
-    const createdExampleSecrets = await createExampleSecrets(functionsHost, summary.api, loadedExamples, logger);
-    return { summary, functionsHost, loadedExamples, createdExampleSecrets, stop: stopAll };
+    const loadedExamples = examplesPath === false ? [] : await loadExamplePolicies(summary.api, examplesPath, summary.vaults, setup, logger);
+    const createdExampleSecrets = await createExampleSecrets(functionsHost, summary.api, loadedExamples, setup, logger);
+    return { summary, functionsHost, identityProvider, loadedExamples, createdExampleSecrets, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;
@@ -278,20 +363,26 @@ export function localAppGuide(summary: LocalAppSummary, policyIds: readonly stri
   return [
     '',
     `The rotation app is running: API ${summary.api}`,
+    `Dashboard: ${summary.dashboard} (sign in as a local test user; the sign-in page is served over HTTPS with a certificate from ${summary.caCertPath}: trust that CA in your browser, or open the sign-in page once and accept its certificate)`,
     `Key Vault emulator vaults: ${summary.vaults.map((v) => `${v.name} ${v.url}`).join(', ')}`,
     ...(createdSecrets.length > 0 ? [`Example secrets created at start by a first scan: ${createdSecrets.join(', ')}`] : []),
     '',
+    `Every route but /api/health needs an access token. Get one from the local identity provider (${summary.identityProvider})`,
+    'for a user with the app roles you want (Rotation.Read, Rotation.Operate, Policy.Write, Rotation.Approve, Audit.Read, Rotation.BreakGlass):',
+    `  TOKEN=$(curl -s -X POST ${summary.identityProvider}/token -H 'content-type: application/json' -d '{"sub":"alice","roles":["Rotation.Read","Rotation.Operate"]}' | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')`,
     'Rotate a secret now:',
-    `  curl -s -X POST ${summary.api}/policies/${id}/rotate -H 'content-type: application/json' -d '{"reason":"trying it out"}'`,
+    `  curl -s -X POST ${summary.api}/policies/${id}/rotate -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"reason":"trying it out"}'`,
     'See what happened:',
-    `  curl -s ${summary.api}/policies/${id}/rotations`,
-    `  curl -s ${summary.api}/policies`,
+    `  curl -s ${summary.api}/policies/${id}/rotations -H "authorization: Bearer $TOKEN"`,
+    `  curl -s ${summary.api}/policies -H "authorization: Bearer $TOKEN"`,
     '',
     `Read a secret with the real SDK: a SecretClient for ${vault.origin} with an https.Agent whose`,
     `ca is ${summary.caCertPath} and whose lookup sends *.vault.azure.net to ${summary.host}`,
     '(emulatorAgent in src/adapters/azure-clients.ts does exactly that), or with curl:',
     `  curl -s --cacert ${summary.caCertPath} --resolve ${resolve} -H 'authorization: Bearer local' '${vault.origin}/secrets/<secret-name>/?api-version=2025-07-01'`,
     '',
+    `Stand-ins for the Azure consumers, served with the same CA: ARM ${summary.arm}, Microsoft Graph ${summary.graph}, its token authority for client secrets ${summary.tokenAuthority},`,
+    `the rotation events topic ${summary.eventGridTopic}; their admin APIs are /_arm, /_graph and /_eventgrid on https://127.0.0.1 at the same ports.`,
     `Emulator admin API: ${summary.emulatorAdminUrl}`,
     'Logs go to stderr. Ctrl-C stops everything.',
     '',

@@ -12,6 +12,8 @@ import { createAzureClientFactory } from '../../src/adapters/azure-clients.js';
 import { EmulatorAdminClient } from '../../src/local/keyvault-emulator/index.js';
 import { startLocalApp, type RunningLocalApp } from '../../src/local/start.js';
 import { captureLogs, type CapturedLogs } from '../local/functions-host/capture-logger.js';
+import type { AppRole } from '../../src/core/auth/caller.js';
+import { allRolesToken, tokenFor, withDefaultToken } from '../support/test-tokens.js';
 
 const functionsDir = fileURLToPath(new URL('../../src/functions/', import.meta.url));
 
@@ -34,7 +36,10 @@ export interface RunningTestApp {
   responses: string[];
   vault(name?: string): { name: string; url: string };
   secrets(vaultUrl: string): SecretClient;
+  /** Without an authorization header, the call carries a token with every app role; `authorization: ''` sends none. */
   call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse>;
+  /** A token for a named person with these roles, from the app's local identity provider. */
+  tokenFor(sub: string, roles: readonly AppRole[]): Promise<string>;
   /** Posts Event Grid events to the app's webhook as Event Grid does. */
   deliver(events: unknown[]): Promise<ApiResponse>;
   stop(): Promise<void>;
@@ -42,12 +47,13 @@ export interface RunningTestApp {
 
 export async function startTestApp(): Promise<RunningTestApp> {
   const logs = captureLogs();
-  const app = await startLocalApp({ apiPort: 0, emulatorPort: 0, azuritePorts: 'free', modules: appModules, runTimers: false, examplesPath: false, logger: logs.logger });
+  const app = await startLocalApp({ apiPort: 0, emulatorPort: 0, identityProviderPort: 0, azuritePorts: 'free', modules: appModules, runTimers: false, examplesPath: false, logger: logs.logger });
   const clients = createAzureClientFactory({
     storage: { kind: 'local-connection-string', connectionString: process.env['AzureWebJobsStorage']! },
     keyVaultEmulator: { caCertPath: app.summary.caCertPath, address: app.summary.host },
   });
   const responses: string[] = [];
+  const defaultToken = await allRolesToken(app.identityProvider);
   const admin = new EmulatorAdminClient(app.summary.emulatorAdminUrl, (await import('node:fs')).readFileSync(app.summary.caCertPath, 'utf8'));
 
   async function send(url: string, method: string, body: unknown, headers: Record<string, string>): Promise<ApiResponse> {
@@ -77,7 +83,8 @@ export async function startTestApp(): Promise<RunningTestApp> {
       return app.summary.vaults.find((v) => v.name === name)!;
     },
     secrets: (vaultUrl) => clients.secretClient(vaultUrl),
-    call: (method, path, body, headers = {}) => send(`${app.summary.api}${path}`, method, body, headers),
+    call: (method, path, body, headers = {}) => send(`${app.summary.api}${path}`, method, body, withDefaultToken(headers, defaultToken)),
+    tokenFor: (sub, roles) => tokenFor(app.identityProvider, sub, roles),
     deliver: (events) =>
       send(`${app.functionsHost.url}/runtime/webhooks/eventgrid?functionName=onKeyVaultEvent`, 'POST', events, { 'aeg-event-type': 'Notification' }),
     stop: () => app.stop(),

@@ -141,18 +141,16 @@ describe.each(PROBED_KINDS)('a %s consumer', (kind: ProbedKind) => {
     expect(created.json.policy.strategy).toMatchObject({ kind: server.strategy, gracePeriod: '1s' });
   });
 
-  it('rotates three times with a prober signing in all along: no failed login, and GET shows the login in use and the rotation in progress', async () => {
+  it('rotates three times with a prober signing in all along: no failed login, and GET shows the login in use, and the rotation in progress whenever it waits', async () => {
     // Arrange
     const prober = new Prober({ kind, secrets: t.secrets(t.vault().url), secretName: id });
     prober.start();
     const expectedLogins = server.strategy === 'alternating-users' ? [secondLogin(), server.login, secondLogin()] : [server.login, server.login, server.login];
-    const seenInProgress: unknown[] = [];
 
     // Act
     for (const expectedLogin of expectedLogins) {
       const { done } = await rotateToCompletion(id, async (waiting) => {
         const view = await getPolicy(id);
-        seenInProgress.push(view.json.state.rotationInProgress);
         expect(view.json.state.rotationInProgress).toMatchObject({
           rotationId: waiting.json.rotationId,
           status: 'waiting-for-drain',
@@ -175,8 +173,9 @@ describe.each(PROBED_KINDS)('a %s consumer', (kind: ProbedKind) => {
     expect(probes.attempts).toBeGreaterThan(0);
     expect(probes.successes).toBe(probes.attempts);
     expect(probes.versionsSeen).toBe(3);
-    // The second and third rotations waited for the grace period; GET showed them in progress.
-    expect(seenInProgress.length).toBeGreaterThanOrEqual(2);
+    // Each wait for the grace period was shown in progress by GET, asserted as it was seen. Whether the second and
+    // third rotations wait at all depends on how long this loop takes against a 1 s grace (a loaded machine can take
+    // longer), so the waits are not counted: the held-session test below makes a rotation wait for certain.
   });
 
   it('refuses the credential whose turn has passed, and its version is disabled', async () => {

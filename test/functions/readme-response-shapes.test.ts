@@ -10,7 +10,11 @@ const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
 const row = (route: string): string => readme.split('\n').find((line) => line.startsWith(`| \`${route}\``)) ?? '';
 
 async function healthBody(storage: 'up' | 'down'): Promise<unknown> {
-  const services = { ready: async () => undefined, states: { get: async () => (storage === 'up' ? undefined : Promise.reject(new Error('down'))) } };
+  const services = {
+    ready: async () => undefined,
+    states: { get: async () => (storage === 'up' ? undefined : Promise.reject(new Error('down'))) },
+    rotationQueue: { poisonCount: async () => 0 },
+  };
   const response = await health(new HttpRequest({ method: 'GET', url: 'http://localhost/api/health' }), new InvocationContext(), () => services as unknown as AppServices);
   return { status: response.status, body: response.jsonBody };
 }

@@ -19,7 +19,7 @@ async function answerTo(reason: string) {
     headers: { 'content-type': 'application/json' },
     body: { string: JSON.stringify({ reason }) },
   });
-  const error = await rotatePolicy(request, new InvocationContext(), untouchable).then(
+  const error = await rotatePolicy(request, new InvocationContext(), untouchable, { caller: { oid: 'o', displayName: 'd', kind: 'user', roles: new Set() }, oid: 'o', displayName: 'd' }).then(
     () => undefined,
     (thrown: unknown) => thrown,
   );

@@ -346,18 +346,37 @@ export const headerValue: fc.Arbitrary<string> = hostileString('W/"datetime\'202
   Buffer.from(text, 'utf8').toString('latin1').replace(/[\u0000-\u0008\u000a-\u001f\u007f]/g, ' ').trim(),
 );
 
+const base64urlSegment = fc.base64String({ maxLength: 80 }).map((text) => text.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_'));
+
+/** Authorization headers a caller could send: empty, other schemes, junk, and JWT-shaped tokens no key signed. */
+export const authorizationValue: fc.Arbitrary<string> = fc.oneof(
+  fc.constantFrom('', 'Bearer', 'Bearer ', 'bearer  x', 'Basic YWRtaW46YWRtaW4=', 'Bearer a.b.c', 'Bearer eyJhbGciOiJub25lIn0.e30.', 'Negotiate abc'),
+  headerValue,
+  fc.tuple(base64urlSegment, base64urlSegment, base64urlSegment).map(([h, p, sig]) => `Bearer ${h}.${p}.${sig}`),
+  hostileString('Bearer x').map((value) => value.replace(/[^\x20-\x7e]/g, '')),
+);
+
 export const headerBag: fc.Arbitrary<Record<string, string>> = fc.dictionary(
-  fc.constantFrom('if-match', 'if-none-match', 'idempotency-key', 'content-type', 'x-ms-client-principal-name', 'x-ms-client-principal-id', 'accept', 'x-forwarded-for', 'prefer'),
+  fc.constantFrom('if-match', 'if-none-match', 'idempotency-key', 'content-type', 'x-ms-client-principal-name', 'x-ms-client-principal-id', 'accept', 'x-forwarded-for', 'prefer', 'authorization'),
   fc.oneof(headerValue, fc.constantFrom('*', 'application/json', 'application/merge-patch+json', 'text/plain', 'application/json; charset=utf-16', 'W/"x"', '"stale"')),
   { maxKeys: 4 },
+);
+
+/** Bodies of the change-request decisions and of break-glass: the fields each takes, hostile text in them, and anything else. */
+export const decisionBody: fc.Arbitrary<unknown> = fc.oneof(
+  fc.record({ comment: hostileString('looks right') }, { requiredKeys: [] }),
+  fc.record({ reason: hostileString('wrong owner') }, { requiredKeys: [] }),
+  fc.record({ justification: hostileString('credential leaked in chat') }, { requiredKeys: [] }),
+  fc.record({ comment: fc.string({ maxLength: 600 }), extra: anyJson }, { requiredKeys: [] }),
+  anyJson,
 );
 
 const encodedQuery: fc.Arbitrary<string> = fc
   .array(
     fc.tuple(
-      fc.oneof(fc.constantFrom('pageSize', 'continuationToken', 'pagesize', 'from', 'to', 'action', 'policyId', '__proto__'), hostileString('q')),
+      fc.oneof(fc.constantFrom('pageSize', 'continuationToken', 'pagesize', 'from', 'to', 'action', 'policyId', 'include', '__proto__'), hostileString('q')),
       fc.oneof(
-        fc.constantFrom('0', '1', '-1', '1000', '1001', '1.5', '1e3', ' 5', '0x10', '', 'Infinity'),
+        fc.constantFrom('0', '1', '-1', '1000', '1001', '1.5', '1e3', ' 5', '0x10', '', 'Infinity', 'state'),
         edgeNumber.map(String),
         hostileString('eyJuZXh0UGFydGl0aW9uS2V5IjoiYSJ9'),
         fc.base64String({ maxLength: 40 }),

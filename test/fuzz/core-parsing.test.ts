@@ -6,7 +6,8 @@ import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import { ValidationError } from '../../src/core/errors.js';
 import { parseKeyVaultEvent } from '../../src/core/events/key-vault-event.js';
-import { parsePolicy as parseWithCatalog } from '../../src/core/policy/policy.js';
+import { loginConsumersOf, parsePolicy as parseWithCatalog } from '../../src/core/policy/policy.js';
+import { isLoginKind } from '../../src/core/consumers/consumer-port.js';
 import { consumerKinds } from '../../src/composition.js';
 import { fuzzParameters, fuzzRuns, fuzzTimeoutInMs } from '../support/fuzz-settings.js';
 import { anyJson, jsonText, mutatedEvent, mutatedPolicy, validPolicyId } from './arbitraries.js';
@@ -60,9 +61,12 @@ describe('policy JSON (parsePolicy)', () => {
           if (network.tls === false && !LOOPBACK.test(network.host)) throw new PropertyBroken(`accepted tls: false to '${network.host}'`);
           if (names.has(network.name)) throw new PropertyBroken(`accepted two consumers named '${network.name}'`);
           names.add(network.name);
-          if (!policy.strategy || !consumerKinds.get(consumer.kind)!.strategies.includes(policy.strategy.kind)) throw new PropertyBroken(`accepted ${consumer.kind} with strategy ${policy.strategy?.kind}`);
+          const kind = consumerKinds.get(consumer.kind)!;
+          if (!isLoginKind(kind)) continue;
+          if (!policy.strategy || !kind.strategies.includes(policy.strategy.kind)) throw new PropertyBroken(`accepted ${consumer.kind} with strategy ${policy.strategy?.kind}`);
         }
-        if ((policy.strategy === undefined) !== (policy.consumers === undefined)) throw new PropertyBroken('accepted a strategy without consumers, or consumers without a strategy');
+        const issued = (policy.consumers ?? []).some((consumer) => consumerKinds.isIssuer(consumer));
+        if ((policy.strategy === undefined) !== (loginConsumersOf(policy).length === 0 && !issued)) throw new PropertyBroken('accepted a strategy without consumers that hold a login or issue the credential, or such consumers without a strategy');
         for (const field of ['id', 'secretName', 'environment', 'owner'] as const) {
           if (hasUnsafeText(policy[field])) throw new PropertyBroken(`accepted ${field} with control characters, bidi overrides or lone surrogates: ${JSON.stringify(policy[field].slice(0, 80))} (issue 8 item 4)`);
         }

@@ -19,7 +19,7 @@ describe('npm start with the example policies', () => {
   beforeAll(async () => {
     logs = captureLogs();
     // runTimers: false, so only the scan start-up runs can have created anything.
-    app = await startLocalApp({ apiPort: 0, emulatorPort: 0, azuritePorts: 'free', modules: appModules, runTimers: false, logger: logs.logger });
+    app = await startLocalApp({ apiPort: 0, emulatorPort: 0, identityProviderPort: 0, azuritePorts: 'free', modules: appModules, runTimers: false, logger: logs.logger });
   });
 
   afterAll(async () => {

@@ -33,7 +33,7 @@ describe('npm start with a port in use', () => {
   ] as const)('%s: names the port, what wanted it and the flag that picks another, without a stack', async (option, what, flag) => {
     // Arrange
     const envBefore = process.env['AzureWebJobsStorage'];
-    const ports = { apiPort: 0, emulatorPort: 0, [option]: held.port };
+    const ports = { apiPort: 0, emulatorPort: 0, identityProviderPort: 0, [option]: held.port };
 
     // Act
     const failure = await startLocalApp({ ...ports, azuritePorts: 'free', modules: [localApp], runTimers: false, examplesPath: false, logger: captureLogs().logger }).then(

@@ -19,11 +19,17 @@ import { startAzurite, type RunningAzurite } from '../../src/local/azurite.js';
 import { loadFunctionModules, type FunctionRegistration } from '../../src/local/functions-host/core-module.js';
 import { compileRoute, comparePrecedence, type CompiledRoute } from '../../src/local/functions-host/routes.js';
 import { startFunctionsHost, type RunningFunctionsHost } from '../../src/local/functions-host/index.js';
-import { EmulatorAdminClient, startKeyVaultEmulator } from '../../src/local/keyvault-emulator/index.js';
+import type { QueuePollingOptions } from '../../src/local/functions-host/queues.js';
+import { createCertificateAuthority, EmulatorAdminClient, startKeyVaultEmulator } from '../../src/local/keyvault-emulator/index.js';
+import { ArmAdminClient, LOCAL_APP_PRINCIPAL_ID, localArmSeed, localArmSettings, startArmStandIn, type RunningArmStandIn } from '../../src/local/arm/index.js';
 import type { KeyVaultEmulatorOptions, RunningKeyVaultEmulator } from '../../src/local/keyvault-emulator/options.js';
+import { GraphAdminClient, localGraphSeed, localGraphSettings, startGraphStandIn, type RunningGraphStandIn } from '../../src/local/graph/index.js';
 import { appModules } from '../functions/app-e2e-support.js';
 import { captureLogs, type CapturedLogs } from '../local/functions-host/capture-logger.js';
 import { startTableFaultProxy, type RunningTableFaultProxy } from './table-fault-proxy.js';
+import { localAuthSettings, startIdentityProvider, type RunningIdentityProvider } from '../../src/local/identity-provider/index.js';
+import type { AppRole } from '../../src/core/auth/caller.js';
+import { allRolesToken, tokenFor, withDefaultToken } from './test-tokens.js';
 
 export interface AppAnswer {
   status: number;
@@ -39,6 +45,7 @@ export interface AppRequest {
   method: string;
   /** Path under /api, with its query string, e.g. /policies/p1?pageSize=3 */
   path: string;
+  /** Without an authorization header, the request carries a token with every app role; `authorization: ''` sends none. */
   headers?: Record<string, string>;
   body?: string;
 }
@@ -57,6 +64,15 @@ export interface AppStack {
   admin: EmulatorAdminClient;
   tables: RunningTableFaultProxy;
   logs: CapturedLogs;
+  identity: RunningIdentityProvider;
+  /** The ARM stand-in the app reaches, its sites' Key Vault references resolving against the emulator, as npm start runs it. */
+  arm: RunningArmStandIn;
+  armAdmin: ArmAdminClient;
+  /** The Graph stand-in and its token authority, seeded and pointed at as npm start does (GRAPH_*, ENTRA_AUTHORITY_HOST). */
+  graph: RunningGraphStandIn;
+  graphAdmin: GraphAdminClient;
+  /** A token for a named person with these roles, as the local identity provider's POST /token answers. */
+  tokenFor(sub: string, roles: readonly AppRole[]): Promise<string>;
   vaultUrl(index?: number): string;
   secrets(vaultUrl: string): SecretClient;
   /** In process: the registered handler, with the HttpRequest the library would build. */
@@ -67,7 +83,7 @@ export interface AppStack {
   invokeEvent(event: unknown): Promise<EventAnswer>;
   /** Over HTTP to the host's Event Grid webhook, as Event Grid delivers. */
   deliver(body: string, headers?: Record<string, string>): Promise<AppAnswer>;
-  /** Runs the timer-triggered scan now and waits for it. */
+  /** Runs the timer-triggered scan now and waits for it and for the rotations it sent to the queue. */
   scan(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -76,7 +92,11 @@ export interface StartAppStackOptions {
   emulator?: KeyVaultEmulatorOptions;
   /** App settings (process.env) on top of the ones that point the app at these stand-ins. */
   settings?: Record<string, string>;
+  /** Over host.json's queue settings, e.g. to retry a failed message at once instead of after 30 s. */
+  queuePolling?: Partial<QueuePollingOptions>;
   proxySeed?: number;
+  /** How long a new Entra client secret takes to work at the token authority; default 0 (settable later through graphAdmin). */
+  graphPropagationDelayMs?: number;
 }
 
 interface HttpFunction {
@@ -120,12 +140,25 @@ function parseJson(text: string): unknown {
 
 export async function startAppStack(options: StartAppStackOptions = {}): Promise<AppStack> {
   const azurite: RunningAzurite = await startAzurite();
-  const emulator = await startKeyVaultEmulator({ ...options.emulator });
+  // One CA for the emulator and the ARM stand-in, seeded as npm start seeds it, so the reports read ARM too.
+  const certificateAuthority = await createCertificateAuthority();
+  const emulator = await startKeyVaultEmulator({ certificateAuthority, ...options.emulator });
+  const arm = await startArmStandIn({
+    certificateAuthority,
+    seed: localArmSeed(emulator.vaults, LOCAL_APP_PRINCIPAL_ID),
+    keyVault: { caCertPem: emulator.caCertPem, address: emulator.host, port: emulator.port },
+  });
+  const graph = await startGraphStandIn({ certificateAuthority, seed: localGraphSeed(LOCAL_APP_PRINCIPAL_ID), propagationDelayMs: options.graphPropagationDelayMs ?? 0 });
   const tables = await startTableFaultProxy(azurite.connectionString, options.proxySeed !== undefined ? { seed: options.proxySeed } : {});
+  const identity = await startIdentityProvider();
+  const defaultToken = await allRolesToken(identity);
   const settings: Record<string, string> = {
+    ...localAuthSettings(identity),
     AzureWebJobsStorage: tables.connectionString,
     KEYVAULT_EMULATOR_CA_CERT_PATH: emulator.caCertPath,
     KEYVAULT_EMULATOR_ADDRESS: emulator.host,
+    ...localArmSettings(arm, emulator.vaults, {}),
+    ...localGraphSettings(graph),
     GOVERNED_VAULT_URLS: emulator.vaults.map((v) => new URL(v.url).origin).join(','),
     ROTATION_SCAN_SCHEDULE: '0 0 0 1 1 *',
     ...options.settings,
@@ -134,7 +167,7 @@ export async function startAppStack(options: StartAppStackOptions = {}): Promise
   // The app reads its settings from process.env once, on first use; this file's process is its own.
   Object.assign(process.env, settings);
   const logs = captureLogs();
-  const host = await startFunctionsHost({ modules: appModules, port: 0, runTimers: false, logger: logs.logger });
+  const host = await startFunctionsHost({ modules: appModules, port: 0, runTimers: false, logger: logs.logger, ...(options.queuePolling ? { queuePolling: options.queuePolling } : {}) });
   const registrations = await loadRegistrations();
   const httpFunctions = httpFunctionsOf(registrations);
   const eventFunction = registrations.find((r) => Object.values(r.metadata.bindings).some((b) => String(b.type).toLowerCase() === 'eventgridtrigger'));
@@ -156,7 +189,7 @@ export async function startAppStack(options: StartAppStackOptions = {}): Promise
     const httpRequest = new HttpRequest({
       method,
       url: url.href,
-      headers: request.headers ?? {},
+      headers: withDefaultToken(request.headers, defaultToken),
       params: chosen.params,
       ...(request.body !== undefined && method !== 'GET' && method !== 'HEAD' ? { body: { string: request.body } } : {}),
     });
@@ -182,13 +215,19 @@ export async function startAppStack(options: StartAppStackOptions = {}): Promise
     admin,
     tables,
     logs,
+    identity,
+    arm,
+    armAdmin: new ArmAdminClient(arm.adminUrl, arm.caCertPem),
+    graph,
+    graphAdmin: new GraphAdminClient(graph.adminUrl, graph.caCertPem),
+    tokenFor: (sub, roles) => tokenFor(identity, sub, roles),
     vaultUrl: (index = 0) => emulator.vaults[index]!.url,
     secrets: (vaultUrl) => clients.secretClient(vaultUrl),
     invoke,
     call: (request) =>
       send(`${host.url}/api${request.path}`, {
         method: request.method,
-        headers: { ...(request.body !== undefined ? { 'content-type': 'application/json' } : {}), ...request.headers },
+        headers: withDefaultToken({ ...(request.body !== undefined ? { 'content-type': 'application/json' } : {}), ...request.headers }, defaultToken),
         ...(request.body !== undefined ? { body: request.body } : {}),
       }),
     async invokeEvent(event) {
@@ -212,14 +251,15 @@ export async function startAppStack(options: StartAppStackOptions = {}): Promise
         body,
       }),
     async scan() {
-      const timer = host.functions.find((f) => f.trigger === 'timerTrigger');
+      const timer = host.functions.find((f) => f.name === 'scanDuePolicies');
       if (!timer) throw new Error('the app registers no timer function');
       await host.invoke(timer.name);
+      await host.queuesIdle();
     },
     async stop() {
       await host.stop().catch(() => undefined);
       await tables.stop().catch(() => undefined);
-      await Promise.all([emulator.stop(), azurite.stop()]);
+      await Promise.all([emulator.stop(), arm.stop(), graph.stop(), azurite.stop(), identity.stop()]);
       for (const [name, value] of Object.entries(previous)) {
         if (value === undefined) delete process.env[name];
         else process.env[name] = value;

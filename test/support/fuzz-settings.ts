@@ -33,7 +33,7 @@ export function fuzzRuns(): number {
 
 /** Cases per surface into the app's handlers, in process. */
 export function fuzzAppRuns(): number {
-  return positiveInt('FUZZ_APP_RUNS', 400);
+  return positiveInt('FUZZ_APP_RUNS', 200);
 }
 
 /** Cases per surface over HTTP through the local host. */

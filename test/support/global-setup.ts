@@ -8,6 +8,7 @@ import type { TestProject } from 'vitest/node';
 import { startAzurite, type RunningAzurite } from '../../src/local/azurite.js';
 import { startKeyVaultEmulator } from '../../src/local/keyvault-emulator/index.js';
 import type { RunningKeyVaultEmulator } from '../../src/local/keyvault-emulator/options.js';
+import { ensureDashboardBuilt } from './dashboard-build.js';
 
 export interface SharedKeyVaultEmulator {
   vaults: { name: string; url: string }[];
@@ -28,7 +29,8 @@ let azurite: RunningAzurite | undefined;
 let emulator: RunningKeyVaultEmulator | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
-  [azurite, emulator] = await Promise.all([startAzurite(), startKeyVaultEmulator()]);
+  // The dashboard's build is what /api/ui/ serves; built here when missing or stale (a second or two).
+  [azurite, emulator] = await Promise.all([startAzurite(), startKeyVaultEmulator(), ensureDashboardBuilt()]);
   project.provide('azuriteConnectionString', azurite.connectionString);
   project.provide('keyVaultEmulator', {
     vaults: emulator.vaults.map(({ name, url }) => ({ name, url })),

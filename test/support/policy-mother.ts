@@ -13,7 +13,8 @@ export function aPolicyJson(overrides: Partial<RotationPolicyInput> = {}): Rotat
     secretName: 'payments-db-password',
     generator: { kind: 'random_password', length: 32, special: true, excludeCharacters: '"@/\\' },
     rotation: { every: '90d', validFor: '120d' },
-    environment: 'production',
+    // Not a protected environment: through the API, a production policy's changes wait for approvals.
+    environment: 'development',
     owner: 'team-payments',
     contentType: 'text/plain',
     tags: { CostCenter: 'engineering' },

@@ -38,7 +38,7 @@
  * host that is not loopback, so the token never travels in clear.
  */
 import { createHash } from 'node:crypto';
-import { createConnection, type Connection, type ConnectionOptions, type RowDataPacket } from 'mysql2/promise';
+import type { Connection, ConnectionOptions, RowDataPacket } from 'mysql2/promise';
 import { z } from 'zod';
 import {
   CredentialRefusedError,
@@ -143,6 +143,8 @@ function scrub(text: string, secrets: readonly string[]): string {
 
 /** One short-lived connection, closed whatever happens. A refused sign-in becomes `onRefused`'s error. */
 async function withConnection<T>(options: ConnectionOptions, context: string, onRefused: (reply: ServerError) => Error, use: (db: Connection) => Promise<T>): Promise<T> {
+  // The driver loads with the first connection: an app whose policies name no MariaDB or MySQL never loads it.
+  const { createConnection } = await import('mysql2/promise');
   let db: Connection;
   try {
     db = await createConnection(options);

@@ -24,7 +24,7 @@
  */
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
-import { Client, DatabaseError, type ClientConfig } from 'pg';
+import type { Client, ClientConfig, DatabaseError } from 'pg';
 import { z } from 'zod';
 import { PermanentDependencyError, TransientDependencyError } from '../../core/errors.js';
 import {
@@ -126,7 +126,7 @@ function dependencyError(spec: PostgresqlConsumerSpec, action: string, error: un
   let detail = error instanceof Error ? error.message : 'unknown error';
   for (const secret of secrets) detail = detail.split(secret.reveal()).join('[redacted]');
   const code = (error as { code?: unknown }).code;
-  const sqlState = error instanceof DatabaseError ? error.code : undefined;
+  const sqlState = isDatabaseError(error) ? error.code : undefined;
   const message = `${where(spec)}: could not ${action}: ${detail}${typeof code === 'string' ? ` (${sqlState ? 'SQLSTATE ' : ''}${code})` : ''}`;
   const transient = sqlState
     ? TRANSIENT_CLASSES.some((prefix) => sqlState.startsWith(prefix)) || sqlState === '55P03' || sqlState === '57014'
@@ -134,8 +134,17 @@ function dependencyError(spec: PostgresqlConsumerSpec, action: string, error: un
   return transient ? new TransientDependencyError(message) : new PermanentDependencyError(message);
 }
 
+/** The driver, loaded by the first connection: an app whose policies name no PostgreSQL never loads it. */
+let pg: typeof import('pg') | undefined;
+
+/** Errors of pg's own; there are none before it has loaded. */
+function isDatabaseError(error: unknown): error is DatabaseError {
+  return pg !== undefined && error instanceof pg.DatabaseError;
+}
+
 async function withClient<T>(config: ClientConfig, use: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client(config);
+  pg ??= await import('pg');
+  const client = new pg.Client(config);
   // An 'error' event with no listener (the server going away between queries) would crash the process.
   client.on('error', () => undefined);
   try {
@@ -166,7 +175,7 @@ async function groupsOf(client: Client, role: string): Promise<string[]> {
 
 /** duplicate_object (CREATE ROLE of an existing role), unique_violation (two CREATE ROLE racing on pg_authid). */
 function isDuplicateRole(error: unknown): boolean {
-  return error instanceof DatabaseError && (error.code === '42710' || error.code === '23505');
+  return isDatabaseError(error) && (error.code === '42710' || error.code === '23505');
 }
 
 async function replaceLoginPassword(
@@ -227,7 +236,7 @@ async function verify(spec: PostgresqlConsumerSpec, credential: LoginCredential)
   try {
     await withClient(clientConfig(spec, credential.username, credential.password), (client) => client.query('SELECT 1'));
   } catch (error) {
-    if (error instanceof DatabaseError && error.code !== undefined && REFUSED.has(error.code)) {
+    if (isDatabaseError(error) && error.code !== undefined && REFUSED.has(error.code)) {
       throw new CredentialRefusedError(`${where(spec)} refused the password of login '${credential.username}' (SQLSTATE ${error.code})`);
     }
     throw dependencyError(spec, `sign in as '${credential.username}'`, error, [credential.password]);

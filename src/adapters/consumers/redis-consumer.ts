@@ -28,7 +28,7 @@
  */
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import { z } from 'zod';
 import {
   CredentialRefusedError,
@@ -152,7 +152,9 @@ async function withConnection<T>(
   onRefused: (message: string) => Error,
   use: (client: Redis) => Promise<T>,
 ): Promise<T> {
-  const client = new Redis(clientOptions(spec, node));
+  // The driver loads with the first connection: an app whose policies name no Redis never loads it.
+  const ioredis = await import('ioredis');
+  const client = new ioredis.Redis(clientOptions(spec, node));
   // Connection errors also arrive as 'error' events; the pending call then fails with a vaguer
   // "Connection is closed", so the first event is the real cause.
   let first: unknown;
@@ -213,6 +215,15 @@ async function setAcceptedPasswords(spec: RedisConsumerSpec, admin: AdminCredent
   if (passwords.length < 1 || passwords.length > 2) {
     throw new PermanentDependencyError(`redis consumer '${spec.name}': login '${login}' takes one or two passwords, not ${passwords.length}`);
   }
+  await changePasswords(spec, admin, login, passwords, ['resetpass']);
+}
+
+async function addAcceptedPassword(spec: RedisConsumerSpec, admin: AdminCredential, login: string, password: SecretValue): Promise<void> {
+  await changePasswords(spec, admin, login, [password], []);
+}
+
+/** `ACL SETUSER login [rules...] #<hash>...` on every node, once the login is known to exist on all of them. */
+async function changePasswords(spec: RedisConsumerSpec, admin: AdminCredential, login: string, passwords: readonly SecretValue[], rules: readonly string[]): Promise<void> {
   const hashes = passwords.map(sha256Hex);
   const secrets = [...passwords.map((p) => p.reveal()), ...hashes];
   await withAdminConnections(spec, admin, secrets, async (clients) => {
@@ -227,7 +238,7 @@ async function setAcceptedPasswords(spec: RedisConsumerSpec, admin: AdminCredent
     }
     for (const { node, client } of clients) {
       // One command per node: Redis applies all its rules or none.
-      await run(spec, node, secrets, 'ACL SETUSER', () => client.call('ACL', 'SETUSER', login, 'resetpass', ...hashes.map((hash) => `#${hash}`)));
+      await run(spec, node, secrets, 'ACL SETUSER', () => client.call('ACL', 'SETUSER', login, ...rules, ...hashes.map((hash) => `#${hash}`)));
       await saveAcls(spec, node, client, secrets);
     }
   });
@@ -312,6 +323,7 @@ export const redisConsumer: ConsumerKind<RedisConsumerSpec> = {
   entraScope: 'https://redis.azure.com/.default',
   connectionFields: (spec): ConnectionFields => ({ host: spec.host, port: spec.port }),
   setAcceptedPasswords,
+  addAcceptedPassword,
   verify,
   sessions,
 };

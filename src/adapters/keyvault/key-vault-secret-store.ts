@@ -45,7 +45,8 @@ export function sanitizeKeyVaultError(operation: string, ref: SecretRef, error: 
   return new PermanentDependencyError(`Key Vault ${where} was refused: ${cause.message}`, { cause });
 }
 
-function toInfo(ref: SecretRef, properties: SecretProperties): SecretVersionInfo {
+/** A version's properties as the SDK gives them, without the value; the listing reads versions the same way. */
+export function toInfo(ref: SecretRef, properties: SecretProperties): SecretVersionInfo {
   return {
     vaultUrl: ref.vaultUrl,
     secretName: properties.name,

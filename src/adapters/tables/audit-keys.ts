@@ -10,7 +10,7 @@ import type { AuditRecord } from '../../core/ports.js';
 import { vaultNameOf } from './table-keys.js';
 
 /** Date's largest time value; (this - ms) counts down as time goes on. */
-const MAX_TIME_IN_MS = 8_640_000_000_000_000;
+export const MAX_TIME_IN_MS = 8_640_000_000_000_000;
 
 export const UNMANAGED_PARTITION = '_unmanaged';
 

@@ -5,7 +5,7 @@
  * column with their Dates tagged so they come back as Dates. Generic on purpose:
  * a field added to a port later is stored without touching this adapter.
  */
-import { fitText } from './table-keys.js';
+import { fitText } from '../../core/stored-text.js';
 
 const SYSTEM_PROPERTIES = new Set(['partitionKey', 'rowKey', 'etag', 'timestamp', 'odata.metadata']);
 const JSON_SUFFIX = 'Json';

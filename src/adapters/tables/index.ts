@@ -7,6 +7,7 @@ import type { Clock } from '../../core/clock.js';
 import { ValidationError } from '../../core/errors.js';
 import type { EntitiesReadListener } from './read-meter.js';
 import { TableAuditLog } from './table-audit-log.js';
+import { TableChangeRequestStore } from './table-change-request-store.js';
 import { TablePolicyRepository } from './table-policy-repository.js';
 import { TablePolicyStateStore } from './table-policy-state-store.js';
 import { TableScheduleIndex } from './table-schedule-index.js';
@@ -14,6 +15,7 @@ import { TableScheduleIndex } from './table-schedule-index.js';
 export { EntitiesReadCounter, type EntitiesReadListener, type TableReadOperation } from './read-meter.js';
 export { auditPartitionOf } from './audit-keys.js';
 export { TableAuditLog } from './table-audit-log.js';
+export { TableChangeRequestStore } from './table-change-request-store.js';
 export { TablePolicyRepository } from './table-policy-repository.js';
 export { TablePolicyStateStore } from './table-policy-state-store.js';
 export { TableScheduleIndex } from './table-schedule-index.js';
@@ -25,6 +27,7 @@ export interface TableNames {
   states: string;
   schedule: string;
   audit: string;
+  changes: string;
 }
 
 /** Table names are 3-63 letters and digits starting with a letter, so the prefix is too. */
@@ -39,11 +42,12 @@ export function tableNames(tablePrefix: string = DEFAULT_TABLE_PREFIX): TableNam
     states: `${tablePrefix}states`,
     schedule: `${tablePrefix}schedule`,
     audit: `${tablePrefix}audit`,
+    changes: `${tablePrefix}changes`,
   };
 }
 
 export interface TableAdaptersOptions {
-  /** Default 'rotation' (tables rotationpolicies, rotationstates, rotationschedule, rotationaudit). */
+  /** Default 'rotation' (tables rotationpolicies, rotationstates, rotationschedule, rotationaudit, rotationchanges). */
   tablePrefix?: string;
   /** Stamps policies' createdAt/updatedAt. */
   clock?: Clock;
@@ -56,6 +60,7 @@ export interface TableAdapters {
   states: TablePolicyStateStore;
   schedule: TableScheduleIndex;
   audit: TableAuditLog;
+  changes: TableChangeRequestStore;
   names: TableNames;
   /** Creates the tables that are missing; safe to call again and from several instances. */
   ensureTables(): Promise<void>;
@@ -68,14 +73,16 @@ export function createTableAdapters(factory: Pick<AzureClientFactory, 'tableClie
   const states = new TablePolicyStateStore(factory.tableClient(names.states), observed);
   const schedule = new TableScheduleIndex(factory.tableClient(names.schedule), observed);
   const audit = new TableAuditLog(factory.tableClient(names.audit), observed);
+  const changes = new TableChangeRequestStore(factory.tableClient(names.changes), observed);
   return {
     policies,
     states,
     schedule,
     audit,
+    changes,
     names,
     async ensureTables() {
-      await Promise.all([policies.createIfMissing(), states.createIfMissing(), schedule.createIfMissing(), audit.createIfMissing()]);
+      await Promise.all([policies.createIfMissing(), states.createIfMissing(), schedule.createIfMissing(), audit.createIfMissing(), changes.createIfMissing()]);
     },
   };
 }

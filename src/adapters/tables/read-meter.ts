@@ -9,8 +9,12 @@ export type TableReadOperation =
   | 'policies.put'
   | 'policies.delete'
   | 'states.get'
+  | 'states.getMany'
   | 'schedule.listDue'
-  | 'audit.list';
+  | 'audit.list'
+  | 'audit.query'
+  /** An append refused as a replay reads the record stored first. */
+  | 'audit.append';
 
 /** Called once per request that reads entities, with how many the service returned. */
 export type EntitiesReadListener = (operation: TableReadOperation, entities: number) => void;

@@ -65,11 +65,3 @@ export function decodePageToken(token: string): string {
   }
   return sdkToken;
 }
-
-/** Table Storage holds at most 32K characters per string property; long diagnostics are cut, never refused. */
-export const MAX_TEXT_LENGTH = 8000;
-
-export function fitText(text: string | undefined): string | undefined {
-  if (text === undefined || text.length <= MAX_TEXT_LENGTH) return text;
-  return `${text.slice(0, MAX_TEXT_LENGTH - 1)}…`;
-}

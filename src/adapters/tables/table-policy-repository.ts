@@ -32,7 +32,7 @@ const POLICY_ROW_END = 'p;';
 const SECRET_ROW_PREFIX = 's:';
 
 // Type aliases, not interfaces: the SDK's TableEntity needs an implicit index signature.
-type PolicyEntity = {
+export type PolicyEntity = {
   partitionKey: string;
   rowKey: string;
   policyId: string;
@@ -47,7 +47,7 @@ type PolicyEntity = {
   updatedAt: Date;
 };
 
-type SecretIndexEntity = {
+export type SecretIndexEntity = {
   partitionKey: string;
   rowKey: string;
   policyId: string;
@@ -97,6 +97,34 @@ function toStored(entity: Versioned<PolicyEntity>): StoredPolicy {
     updatedAt: new Date(entity.updatedAt),
     etag: entity.etag,
   };
+}
+
+function policyEntity(policy: RotationPolicy, createdAt: Date, updatedAt: Date): PolicyEntity {
+  return {
+    partitionKey: PARTITION,
+    rowKey: policyRowKey(policy.id),
+    policyId: policy.id,
+    policyJson: JSON.stringify(policy),
+    vaultName: secretKeyOf(policy).vaultName,
+    secretName: policy.secretName,
+    environment: policy.environment,
+    owner: policy.owner,
+    enabled: policy.enabled,
+    createdAt,
+    updatedAt,
+  };
+}
+
+function secretIndexEntity(policyId: string, key: SecretKey): SecretIndexEntity {
+  return { partitionKey: PARTITION, rowKey: key.rowKey, policyId, vaultName: key.vaultName, secretName: key.secretName };
+}
+
+/**
+ * The two rows put() creates for a new policy (the policy and its secret's index entry), both
+ * in one partition: for seeding many policies in transactions of 100 rows instead of one put each.
+ */
+export function newPolicyRows(policy: RotationPolicy, at: Date): [PolicyEntity, SecretIndexEntity] {
+  return [policyEntity(policy, at, at), secretIndexEntity(policy.id, secretKeyOf(policy))];
 }
 
 function governs(entity: PolicyEntity, key: SecretKey): boolean {
@@ -151,19 +179,7 @@ export class TablePolicyRepository implements PolicyRepository {
       }
       const now = this.#clock.now();
       const createdAt = current ? new Date(current.createdAt) : now;
-      const entity: PolicyEntity = {
-        partitionKey: PARTITION,
-        rowKey,
-        policyId: policy.id,
-        policyJson: JSON.stringify(policy),
-        vaultName: target.vaultName,
-        secretName: policy.secretName,
-        environment: policy.environment,
-        owner: policy.owner,
-        enabled: policy.enabled,
-        createdAt,
-        updatedAt: now,
-      };
+      const entity = policyEntity(policy, createdAt, now);
       // Conditional on the ETag just read, so a '*' replace is still one consistent read-modify-write.
       const write: TransactionAction = current ? ['update', entity, 'Replace', { etag: current.etag }] : ['create', entity];
       actions.push(write);
@@ -220,13 +236,7 @@ export class TablePolicyRepository implements PolicyRepository {
   /** The index action that makes `policyId` the governor of `key`; throws when another policy governs it. */
   async #claim(policyId: string, key: SecretKey): Promise<TransactionAction[]> {
     const index = await this.#read<SecretIndexEntity>(key.rowKey, 'policies.put');
-    const entry: SecretIndexEntity = {
-      partitionKey: PARTITION,
-      rowKey: key.rowKey,
-      policyId,
-      vaultName: key.vaultName,
-      secretName: key.secretName,
-    };
+    const entry = secretIndexEntity(policyId, key);
     if (!index) return [['create', entry]];
     if (index.policyId !== policyId) {
       const governor = await this.#read<PolicyEntity>(policyRowKey(index.policyId), 'policies.put');

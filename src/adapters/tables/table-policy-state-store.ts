@@ -5,7 +5,7 @@
  * instances race on one policy exactly one write lands and the others get
  * ConcurrencyConflictError.
  */
-import type { TableClient } from '@azure/data-tables';
+import { odata, type TableClient } from '@azure/data-tables';
 import { ConcurrencyConflictError } from '../../core/errors.js';
 import type { PolicyState, PolicyStateStore, VersionedPolicyState } from '../../core/ports.js';
 import { fromColumns, toColumns } from './entity-columns.js';
@@ -45,6 +45,33 @@ export class TablePolicyStateStore implements PolicyStateStore {
       }
       throw mapTableError(error, `read state of policy '${policyId}'`);
     }
+  }
+
+  /**
+   * One range query over the partitions from the lowest id to the highest, not one read per id:
+   * states are keyed by policy id, so a page of the policy list (a run of ids adjacent in id order)
+   * finds its states in that range, beside at most the states of policies deleted since, which are
+   * left out. The service pages the answer (up to 1,000 entities a response); every page is read.
+   */
+  async getMany(policyIds: readonly string[]): Promise<Map<string, VersionedPolicyState>> {
+    const wanted = new Set(policyIds);
+    for (const id of wanted) assertKeyPart(id, 'policyId');
+    const states = new Map<string, VersionedPolicyState>();
+    if (wanted.size === 0) return states;
+    const ordered = [...wanted].sort();
+    const filter = odata`PartitionKey ge ${ordered[0]} and PartitionKey le ${ordered.at(-1)} and RowKey eq ${ROW_KEY}`;
+    try {
+      for await (const page of this.#table.listEntities<Record<string, unknown>>({ queryOptions: { filter } }).byPage({ maxPageSize: 1000 })) {
+        this.#onRead('states.getMany', page.length);
+        for (const entity of page) {
+          const id = entity.partitionKey ?? '';
+          if (wanted.has(id)) states.set(id, { state: fromColumns<PolicyState>(entity), etag: entity.etag });
+        }
+      }
+    } catch (error) {
+      throw mapTableError(error, `read the states of ${wanted.size} policies`);
+    }
+    return states;
   }
 
   async save(state: PolicyState, expectedEtag: string | undefined): Promise<VersionedPolicyState> {

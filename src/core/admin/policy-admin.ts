@@ -3,15 +3,16 @@
  * governs, keep the policy, its state and its schedule entry in step, and audit
  * who changed what. Deleting a policy never deletes its secret.
  */
+import { actorFields, actorName, type Actor } from '../audit-fields.js';
 import type { Clock } from '../clock.js';
-import { ConcurrencyConflictError, NotFoundError, PreconditionFailedError, RotationInProgressError, ValidationError } from '../errors.js';
+import { ConcurrencyConflictError, NotFoundError, PreconditionFailedError, RotationInProgressError, ValidationError, type ErrorDetail } from '../errors.js';
 import { changedPaths } from './changed-paths.js';
 import { quote } from '../untrusted-text.js';
 import type { Logger } from '../logger.js';
 import { parsePolicy, policyWarnings, type RotationPolicy } from '../policy/policy.js';
-import { NO_CONSUMER_KINDS, type ConsumerCatalog } from '../consumers/consumer-port.js';
+import { NO_CONSUMER_KINDS, isFollowerKind, type AnyConsumerSpec, type ConsumerCatalog } from '../consumers/consumer-port.js';
 import { parseVaultUrl } from '../names.js';
-import type { AuditLog, Page, PageOptions, PolicyRepository, PolicyState, PolicyStateStore, ScheduleIndex, StoredPolicy, VersionedPolicyState } from '../ports.js';
+import type { AuditLog, Page, PageOptions, PolicyRepository, PolicyState, PolicyStateStore, ScheduleIndex, SecretRef, StoredPolicy, VersionedPolicyState } from '../ports.js';
 
 /** HTTP's conditional-request headers, as the caller sent them. */
 export interface WritePreconditions {
@@ -42,6 +43,11 @@ export interface PolicyAdminDependencies {
   consumerKinds?: ConsumerCatalog;
 }
 
+/** The state of a policy no rotation has touched yet. */
+function neverRotated(policyId: string): PolicyState {
+  return { policyId, consecutiveFailures: 0 };
+}
+
 /** Fields whose change makes the policy's due date worth re-evaluating at once. */
 function scheduleRelevant(policy: RotationPolicy): string {
   return JSON.stringify([policy.vaultUrl, policy.secretName, policy.rotation, policy.generator.kind, policy.enabled]);
@@ -60,8 +66,14 @@ export class PolicyAdmin {
    * its lease (as a delete is): the rotation runs against the secret it claimed, and a
    * policy moved under it would leave the two disagreeing about what is current.
    */
-  async put(id: string, body: unknown, actor: string, preconditions: WritePreconditions = {}): Promise<PolicyView & { created: boolean }> {
+  /** The policy a PUT of this body would store, or the ValidationError naming the field; reads and writes nothing. */
+  validate(id: string, body: unknown): RotationPolicy {
+    return this.#parse(id, body);
+  }
+
+  async put(id: string, body: unknown, actor: Actor, preconditions: WritePreconditions = {}): Promise<PolicyView & { created: boolean }> {
     const policy = this.#parse(id, body);
+    await this.#refuseWritingGovernedSecrets(policy);
     const existing = await this.#deps.policies.get(id);
     checkPreconditions(id, existing, preconditions);
     const now = this.#deps.clock.now();
@@ -77,12 +89,12 @@ export class PolicyAdmin {
       policyId: id,
       vaultUrl: policy.vaultUrl,
       secretName: policy.secretName,
-      actor,
+      ...actorFields(actor),
       ...(changedFields ? { changedFields } : {}),
     });
     this.#deps.logger.info(existing ? 'policy.replaced' : 'policy.created', {
       policyId: id,
-      actor,
+      actor: actorName(actor),
       vaultUrl: policy.vaultUrl,
       secretName: policy.secretName,
       ...(changedFields ? { changedFields: changedFields.join(',') } : {}),
@@ -95,15 +107,22 @@ export class PolicyAdmin {
     const stored = await this.#deps.policies.get(id);
     if (!stored) throw new NotFoundError(`policy '${id}' does not exist`);
     const state = await this.#deps.states.get(id);
-    return { stored, state: state?.state ?? { policyId: id, consecutiveFailures: 0 } };
+    return { stored, state: state?.state ?? neverRotated(id) };
   }
 
   list(options?: PageOptions): Promise<Page<StoredPolicy>> {
     return this.#deps.policies.list(options);
   }
 
+  /** A page of policies, each with the state get() gives it; the page's states are read together, not one by one. */
+  async listWithState(options?: PageOptions): Promise<Page<PolicyView>> {
+    const page = await this.#deps.policies.list(options);
+    const states = await this.#deps.states.getMany(page.items.map((stored) => stored.policy.id));
+    return { ...page, items: page.items.map((stored) => ({ stored, state: states.get(stored.policy.id)?.state ?? neverRotated(stored.policy.id) })) };
+  }
+
   /** Stops governing the secret; its history stays readable. If-Match guards against deleting a policy someone just changed. */
-  async delete(id: string, actor: string, preconditions: Pick<WritePreconditions, 'ifMatch'> = {}): Promise<void> {
+  async delete(id: string, actor: Actor, preconditions: Pick<WritePreconditions, 'ifMatch'> = {}): Promise<void> {
     const stored = await this.#deps.policies.get(id);
     if (!stored) throw new NotFoundError(`policy '${id}' does not exist`);
     checkPreconditions(id, stored, preconditions);
@@ -119,9 +138,9 @@ export class PolicyAdmin {
       policyId: id,
       vaultUrl: stored.policy.vaultUrl,
       secretName: stored.policy.secretName,
-      actor,
+      ...actorFields(actor),
     });
-    this.#deps.logger.info('policy.deleted', { policyId: id, actor });
+    this.#deps.logger.info('policy.deleted', { policyId: id, actor: actorName(actor) });
   }
 
   #parse(id: string, body: unknown): RotationPolicy {
@@ -142,7 +161,45 @@ export class PolicyAdmin {
         { path: 'vaultUrl', message: 'this vault is not governed by this deployment; add it to GOVERNED_VAULT_URLS (infra parameter governedVaults) first' },
       ]);
     }
+    this.#refuseFollowerTargets(policy);
     return policy;
+  }
+
+  /** Followers that write Key Vault secrets (replicas) must write to governed vaults, and never the policy's own secret. */
+  #refuseFollowerTargets(policy: RotationPolicy): void {
+    const governed = this.#deps.governedVaultUrls;
+    const primaryOrigin = parseVaultUrl(policy.vaultUrl).origin;
+    const details: ErrorDetail[] = [];
+    for (const { spec, index, target } of this.#followerTargets(policy)) {
+      const origin = parseVaultUrl(target.vaultUrl).origin;
+      if (governed.length > 0 && !governed.includes(origin)) {
+        details.push({ path: `consumers.${index}.vaultUrl`, message: `${spec.kind} '${spec.name}' writes to a vault this deployment does not govern; add it to GOVERNED_VAULT_URLS (infra parameter governedVaults) first` });
+      } else if (origin === primaryOrigin && target.secretName.toLowerCase() === policy.secretName.toLowerCase()) {
+        details.push({ path: `consumers.${index}`, message: `${spec.kind} '${spec.name}' would write the secret this policy rotates: name another vault or secretName` });
+      }
+    }
+    if (details.length > 0) throw new ValidationError(`invalid rotation policy: ${details[0]!.path}: ${details[0]!.message}`, details);
+  }
+
+  /** Nor a secret another policy rotates: each would write versions over the other's. */
+  async #refuseWritingGovernedSecrets(policy: RotationPolicy): Promise<void> {
+    for (const { spec, index, target } of this.#followerTargets(policy)) {
+      const owner = await this.#deps.policies.findBySecret(parseVaultUrl(target.vaultUrl).vaultName, target.secretName);
+      if (owner && owner.policy.id !== policy.id) {
+        const message = `${spec.kind} '${spec.name}' would write '${target.secretName}', which policy '${owner.policy.id}' rotates: a secret has one writer`;
+        throw new ValidationError(`invalid rotation policy: consumers.${index}: ${message}`, [{ path: `consumers.${index}`, message }]);
+      }
+    }
+  }
+
+  #followerTargets(policy: RotationPolicy): { spec: AnyConsumerSpec; index: number; target: SecretRef }[] {
+    const catalog = this.#deps.consumerKinds ?? NO_CONSUMER_KINDS;
+    const primary = { vaultUrl: policy.vaultUrl, secretName: policy.secretName };
+    return (policy.consumers ?? []).flatMap((spec, index) => {
+      const kind = catalog.get(spec.kind);
+      if (!kind || !isFollowerKind(kind) || !kind.writesTo) return [];
+      return kind.writesTo(spec, primary).map((target) => ({ spec, index, target }));
+    });
   }
 
   #refuseDuringRotation(id: string, state: VersionedPolicyState | undefined, now: Date): void {
@@ -162,7 +219,7 @@ export class PolicyAdmin {
     existing: VersionedPolicyState | undefined,
     now: Date,
   ): Promise<PolicyState> {
-    const state = existing?.state ?? { policyId: policy.id, consecutiveFailures: 0 };
+    const state = existing?.state ?? neverRotated(policy.id);
     const changed = !previous || scheduleRelevant(previous) !== scheduleRelevant(policy);
     if (!changed || !policy.enabled) return state;
     const entry = { policyId: policy.id, dueAt: now };

@@ -9,6 +9,7 @@
  * executing in that same conditional write, so among concurrent approvals one
  * wins and runs the operation; the others find it executing or executed.
  */
+import { actorFields } from '../audit-fields.js';
 import type { Caller, AppRole } from '../auth/caller.js';
 import type { Clock } from '../clock.js';
 import { changedPaths } from '../admin/changed-paths.js';
@@ -319,7 +320,7 @@ export class ChangeRequestService {
     const created = await this.#deps.requests.create(request);
     if (this.#deps.alerts) {
       try {
-        await this.#deps.alerts.breakGlassUsed(created.request);
+        await this.#deps.alerts.breakGlassUsed(created.request, stored ? { vaultUrl: stored.policy.vaultUrl, secretName: stored.policy.secretName } : undefined);
       } catch (alertError) {
         this.#log('error', 'rotation.break-glass.alert-failed', request, caller, { error: describeError(alertError) });
       }
@@ -463,7 +464,7 @@ export class ChangeRequestService {
       at: this.#now(),
       action,
       policyId: request.policyId,
-      actor: typeof actor === 'string' ? actor : actorOf(actor),
+      ...actorFields(typeof actor === 'string' ? actor : { oid: actor.oid, displayName: actor.displayName, ...(actor as Partial<Caller>).origin }),
       reason,
       ...extra,
     });

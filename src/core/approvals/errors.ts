@@ -65,3 +65,13 @@ export class ChangeRequestNotPendingError extends DomainError {
     super(`change request '${requestId}' is ${status}, not ${expected}`);
   }
 }
+
+/** Break-glass is for protected policies only; any other is rotated with an ordinary on-demand rotation. */
+export class NotProtectedError extends DomainError {
+  readonly code = 'NotProtected';
+  readonly retryable = false;
+
+  constructor(readonly policyId: string) {
+    super(`policy '${policyId}' is not in a protected environment: rotate it with POST /api/policies/${policyId}/rotate`);
+  }
+}

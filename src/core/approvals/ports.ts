@@ -1,5 +1,5 @@
 /** The ports change requests need: where they are kept, and what runs one once it is approved. */
-import type { Page, PageOptions } from '../ports.js';
+import type { Page, PageOptions, SecretRef } from '../ports.js';
 import type { ChangeRequest, ChangeRequestStatus, ExecutionResult } from './change-request.js';
 
 export interface VersionedChangeRequest {
@@ -43,5 +43,6 @@ export interface ChangeExecutor {
  * so that someone hears of it at once rather than when they next read the audit.
  */
 export interface BreakGlassAlerts {
-  breakGlassUsed(request: ChangeRequest): Promise<void>;
+  /** `secret` is the policy's secret when the policy still exists. */
+  breakGlassUsed(request: ChangeRequest, secret: SecretRef | undefined): Promise<void>;
 }

@@ -16,6 +16,8 @@ export interface Caller {
   kind: 'user' | 'application';
   roles: ReadonlySet<AppRole>;
   tenantId?: string;
+  /** Where the request came from, for the audit: set by the HTTP layer, never by the token. */
+  origin?: { clientIp?: string; correlationId?: string };
 }
 
 export function isAppRole(value: string): value is AppRole {

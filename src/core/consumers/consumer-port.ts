@@ -8,9 +8,11 @@
  * freshly generated value, and the result must be what one call would have left.
  */
 import type { z } from 'zod';
+import type { GeneratorSpec } from '../generators/index.js';
+import type { SecretRef, SecretVersionInfo } from '../ports.js';
 import type { SecretValue } from '../secret-value.js';
 
-export const STRATEGY_KINDS = ['alternating-users', 'multi-password'] as const;
+export const STRATEGY_KINDS = ['alternating-users', 'multi-password', 'issued-credential'] as const;
 export type StrategyKind = (typeof STRATEGY_KINDS)[number];
 
 /** How the rotator signs in to change passwords, resolved at rotation time from Key Vault or Entra ID and never stored. */
@@ -89,6 +91,13 @@ export interface ConsumerKind<Spec extends ConsumerSpec = ConsumerSpec> {
    */
   setAcceptedPasswords?(spec: Spec, admin: AdminCredential, login: string, passwords: readonly SecretValue[]): Promise<void>;
 
+  /**
+   * multi-password, prepare of a first rotation (the vault holds no credential yet): `login`
+   * accepts `password` as well as whatever passwords it had, on every node, each node changed
+   * atomically. Passwords set by hand keep working until the revoke after the drain.
+   */
+  addAcceptedPassword?(spec: Spec, admin: AdminCredential, login: string, password: SecretValue): Promise<void>;
+
   /** A real sign-in with the credential, on every node. Throws CredentialRefusedError when it is refused. */
   verify(spec: Spec, credential: LoginCredential): Promise<void>;
 
@@ -96,23 +105,140 @@ export interface ConsumerKind<Spec extends ConsumerSpec = ConsumerSpec> {
   sessions(spec: Spec, admin: AdminCredential, login: string): Promise<LoginSession[]>;
 }
 
+/** The fields every follower carries; the kind's own schema adds the rest. */
+export interface FollowerSpec {
+  kind: string;
+  /** Unique within the policy, across consumers and followers. */
+  name: string;
+}
+
+/** The version a rotation switched to, as a follower is told of it. */
+export interface SwitchedVersion {
+  policyId: string;
+  rotationId: string;
+  /** The version's properties as Key Vault returned them at the switch: expiry, content type, tags (ours included). */
+  version: SecretVersionInfo;
+  /** The version's value, read from Key Vault on each call into memory; only kinds that must carry the value call it. */
+  readValue(): Promise<SecretValue>;
+}
+
+/**
+ * A consumer that follows the vault instead of holding a login: a replica vault, a webhook, an
+ * Event Grid topic, an App Service reading a Key Vault reference. The engine tells each one
+ * about the version after the switch (the `delivered` step), and goes no further, to the drain
+ * and the revoke of the old credential, until every follower has confirmed it.
+ */
+export interface FollowerKind<Spec extends FollowerSpec = FollowerSpec> {
+  readonly kind: string;
+  readonly role: 'follower';
+  /** The whole consumer object, `kind` included; build it with followerSchema. */
+  readonly schema: z.ZodType<Spec, unknown>;
+  /**
+   * Tells the consumer about the version and resolves once it confirmed it (a read-back, a 2xx, a
+   * reference resolved to the version), with a sentence for the audit that never holds a value.
+   * Throws when it was not confirmed. Idempotent: a resumed rotation delivers the same version again.
+   */
+  deliver(spec: Spec, switched: SwitchedVersion): Promise<string>;
+  /**
+   * The Key Vault secrets this follower writes, for the followers that write any (a replica vault).
+   * Validation refuses a policy whose follower writes to a vault this deployment does not govern,
+   * or to the policy's own secret, as it refuses a primary vault that is not governed; the refusal
+   * names the follower's `vaultUrl` field.
+   */
+  writesTo?(spec: Spec, primary: SecretRef): SecretRef[];
+  /**
+   * Rules between the spec and the rest of the policy that the kind's schema cannot see (a replica
+   * of one field needs a generator whose value has that field). Each problem's path is within the
+   * consumer, so validation reports it as `consumers.N.<path>`.
+   */
+  checkPolicy?(spec: Spec, policy: { generator: GeneratorSpec }): { path: (string | number)[]; message: string }[];
+}
+
+/** The fields every issuer carries; the kind's own schema adds the rest. */
+export interface IssuerSpec {
+  kind: string;
+  name: string;
+}
+
+/** A credential an issuer made: `id` names it at the issuer (key1/key2, an Entra keyId), never secret. */
+export interface IssuedCredential {
+  id: string;
+  /** What the vault's new version holds: the key, a connection string, a client secret. */
+  value: SecretValue;
+  /** When the issuer will stop honouring it on its own (Entra secrets have an end date). */
+  expiresOn?: Date;
+}
+
+/**
+ * A system that issues the credential itself instead of accepting one we generate: a storage
+ * account's two keys, an Entra application's client secrets. The `issued-credential` strategy
+ * asks it for a new credential, proves it, writes it to the vault, and once the grace period
+ * is over revokes the one it replaced.
+ */
+export interface IssuerKind<Spec extends IssuerSpec = IssuerSpec> {
+  readonly kind: string;
+  readonly role: 'issuer';
+  readonly schema: z.ZodType<Spec, unknown>;
+  /**
+   * The id of the credential the vault's current value holds, when the issuer can tell (a storage key
+   * is compared with the account's keys); undefined when it cannot or when none matches.
+   */
+  identify?(spec: Spec, current: SecretValue): Promise<string | undefined>;
+  /** Issues a new credential without touching `inUse`, the one applications use now (undefined: none known). */
+  issue(spec: Spec, inUse: string | undefined): Promise<IssuedCredential>;
+  /** Proves the credential works with a real sign-in or signed request; throws CredentialRefusedError when refused. */
+  verify(spec: Spec, credential: IssuedCredential): Promise<void>;
+  /** Makes credential `id` stop working; `keep` is the one that must go on working. Idempotent. Resolves with an audit sentence. */
+  revoke(spec: Spec, id: string, keep: string): Promise<string>;
+  /** Removes a credential issued by a rotation that never switched to it (it is known to nobody). Idempotent. */
+  discard?(spec: Spec, id: string): Promise<void>;
+}
+
+export type AnyConsumerKind = ConsumerKind | FollowerKind | IssuerKind;
+export type AnyConsumerSpec = ConsumerSpec | FollowerSpec | IssuerSpec;
+
+export function isFollowerKind(kind: AnyConsumerKind): kind is FollowerKind {
+  return 'role' in kind && kind.role === 'follower';
+}
+
+/** A kind that holds a login (a database, a cache): neither a follower nor an issuer. */
+export function isLoginKind(kind: AnyConsumerKind): kind is ConsumerKind {
+  return !('role' in kind);
+}
+
+export function isIssuerKind(kind: AnyConsumerKind): kind is IssuerKind {
+  return 'role' in kind && kind.role === 'issuer';
+}
+
 /** The kinds this deployment knows, by name: built once in the composition root. */
 export class ConsumerCatalog {
-  readonly #kinds = new Map<string, ConsumerKind>();
+  readonly #kinds = new Map<string, AnyConsumerKind>();
 
-  constructor(kinds: readonly ConsumerKind[] = []) {
+  constructor(kinds: readonly AnyConsumerKind[] = []) {
     for (const kind of kinds) {
       if (this.#kinds.has(kind.kind)) throw new Error(`consumer kind '${kind.kind}' is registered twice`);
       this.#kinds.set(kind.kind, kind);
     }
   }
 
-  get(kind: string): ConsumerKind | undefined {
+  get(kind: string): AnyConsumerKind | undefined {
     return this.#kinds.get(kind);
   }
 
   get kinds(): string[] {
     return [...this.#kinds.keys()].sort();
+  }
+
+  /** Whether the spec is of a follower kind this catalog knows. */
+  isFollower(spec: AnyConsumerSpec): spec is FollowerSpec {
+    const kind = this.#kinds.get(spec.kind);
+    return kind !== undefined && isFollowerKind(kind);
+  }
+
+  /** Whether the spec is of an issuer kind this catalog knows. */
+  isIssuer(spec: AnyConsumerSpec): spec is IssuerSpec {
+    const kind = this.#kinds.get(spec.kind);
+    return kind !== undefined && isIssuerKind(kind);
   }
 }
 

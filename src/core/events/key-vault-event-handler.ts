@@ -11,6 +11,7 @@ import { MANAGED_BY_VALUE, MANAGED_TAGS } from '../policy/policy.js';
 import type { AuditLog, AuditRecord, PolicyRepository, SecretStore } from '../ports.js';
 import type { RotationEngine } from '../rotation/rotation-engine.js';
 import type { RotationOutcome } from '../rotation/rotation-outcome.js';
+import { GuardedRotationEvents, noRotationEvents, type RotationEvents } from '../rotation-events.js';
 import { parseKeyVaultEvent, type KeyVaultSecretEvent } from './key-vault-event.js';
 
 export type EventHandlingOutcome =
@@ -28,13 +29,17 @@ export interface KeyVaultEventHandlerDependencies {
   engine: RotationEngine;
   clock: Clock;
   logger: Logger;
+  /** Where an out-of-band change is announced beside the audit; none by default. */
+  rotationEvents?: RotationEvents;
 }
 
 export class KeyVaultEventHandler {
   readonly #deps: KeyVaultEventHandlerDependencies;
+  readonly #events: GuardedRotationEvents;
 
   constructor(deps: KeyVaultEventHandlerDependencies) {
     this.#deps = deps;
+    this.#events = new GuardedRotationEvents(deps.rotationEvents ?? noRotationEvents, deps.logger);
   }
 
   async handle(raw: unknown): Promise<EventHandlingOutcome> {
@@ -67,6 +72,17 @@ export class KeyVaultEventHandler {
       const reason = `version '${event.version}' of '${event.secretName}' was written outside this app; policy '${policy.id}' governs it`;
       await this.#record(event, 'secret.out-of-band-change', reason, policy.id);
       this.#deps.logger.warn('secret.out-of-band-change', { ...eventFields(event), policyId: policy.id });
+      // Keyed by the Key Vault event's id, so a redelivered event is announced under the same id.
+      await this.#events.publish({
+        type: 'OutOfBandChangeDetected',
+        id: `${event.id}.OutOfBandChangeDetected`,
+        at: this.#deps.clock.now(),
+        policyId: policy.id,
+        vaultUrl: policy.vaultUrl,
+        secretName: policy.secretName,
+        newVersion: event.version,
+        reason,
+      });
       return { status: 'out-of-band-change', eventId: event.id, reason };
     }
 

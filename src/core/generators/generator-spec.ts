@@ -11,7 +11,9 @@ import { flattenIssues, issueMessages, refuseProtoKey } from './zod-support.js';
 
 export const LENGTH_LIMITS = { min: 8, max: 4096 } as const;
 export const TEMPLATE_FIELD_LIMIT = 64;
-const TEMPLATE_FIELD_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+/** A template field's name: also how a keyvault-replica names the one field it copies. */
+export const TEMPLATE_FIELD_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+export const TEMPLATE_FIELD_NAME_RULE = 'a field name is 1-128 letters, digits, underscores, dots or hyphens';
 
 const length = z
   .number()
@@ -128,6 +130,9 @@ export const uuidSchema = z.strictObject({ kind: z.literal('uuid') });
 /** Nothing is generated: the value is set outside this app, which only watches its expiry. */
 export const staticSchema = z.strictObject({ kind: z.literal('static') });
 
+/** Nothing is generated: the consumer that issues the credential (a storage account, an Entra application) makes it. */
+export const issuedSchema = z.strictObject({ kind: z.literal('issued') });
+
 /** A fixed field of a template, stored in the policy as plain text: not for secrets. */
 export const staticFieldSchema = z.strictObject({ static: z.string() });
 
@@ -164,7 +169,7 @@ export const templateSchema = z.strictObject({
       }
       for (const name of names) {
         if (!TEMPLATE_FIELD_NAME.test(name)) {
-          ctx.addIssue({ code: 'custom', path: [name], message: 'a field name is 1-128 letters, digits, underscores, dots or hyphens' });
+          ctx.addIssue({ code: 'custom', path: [name], message: TEMPLATE_FIELD_NAME_RULE });
         }
       }
       if (names.length > 0 && Object.values(fields).every((field) => 'static' in field)) {
@@ -178,10 +183,10 @@ export const templateSchema = z.strictObject({
   ),
 });
 
-const GENERATOR_KINDS = ['random_password', 'random_string', 'uuid', 'template', 'static'] as const;
+const GENERATOR_KINDS = ['random_password', 'random_string', 'uuid', 'template', 'static', 'issued'] as const;
 
 export const generatorSpecSchema = z
-  .discriminatedUnion('kind', [randomPasswordSchema, randomStringSchema, uuidSchema, templateSchema, staticSchema], {
+  .discriminatedUnion('kind', [randomPasswordSchema, randomStringSchema, uuidSchema, templateSchema, staticSchema, issuedSchema], {
     error: (issue) => (issue.code === 'invalid_union' ? `kind must be one of ${GENERATOR_KINDS.join(', ')}` : undefined),
   })
   .superRefine((spec, ctx) => {

@@ -6,7 +6,7 @@ import { generatorSpecSchema, type GeneratorSpec } from './generator-spec.js';
 import { cryptoRandomSource, type RandomSource } from './random-source.js';
 import { issueMessages, toErrorDetails } from './zod-support.js';
 
-export { generatorSpecSchema, LENGTH_LIMITS, TEMPLATE_FIELD_LIMIT } from './generator-spec.js';
+export { generatorSpecSchema, LENGTH_LIMITS, TEMPLATE_FIELD_LIMIT, TEMPLATE_FIELD_NAME, TEMPLATE_FIELD_NAME_RULE } from './generator-spec.js';
 export type {
   GeneratorKind,
   GeneratorSpec,
@@ -38,6 +38,8 @@ export function generateSecretValue(spec: GeneratorSpec, random: RandomSource = 
   switch (valid.kind) {
     case 'static':
       throw new ValidationError('a static generator produces no value: its secret is set outside this app, which only checks its expiry');
+    case 'issued':
+      throw new ValidationError('an issued credential is made by the consumer that issues it (storage-account-key, entra-app-secret), never generated');
     case 'template':
       return SecretValue.of(generateTemplate(valid, random));
     default:

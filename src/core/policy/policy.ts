@@ -7,12 +7,12 @@
 import { z } from 'zod';
 import { parseDuration, DAY_MS, formatDuration } from '../durations.js';
 import { ValidationError } from '../errors.js';
-import { generatorSpecSchema } from '../generators/generator-spec.js';
+import { generatorSpecSchema, type GeneratorSpec } from '../generators/generator-spec.js';
 import { flattenIssues, issueMessages, refuseProtoKey, toErrorDetails } from '../generators/zod-support.js';
 import { parseVaultUrl, secretNameProblem } from '../names.js';
 import { unsafeCharacterProblem } from '../untrusted-text.js';
 import { NEAR_EXPIRY_WINDOW_MS } from './schedule.js';
-import { NO_CONSUMER_KINDS, STRATEGY_KINDS, type ConsumerCatalog, type ConsumerSpec } from '../consumers/consumer-port.js';
+import { NO_CONSUMER_KINDS, STRATEGY_KINDS, isFollowerKind, isLoginKind, type AnyConsumerSpec, type ConsumerCatalog, type ConsumerSpec } from '../consumers/consumer-port.js';
 
 /** Tags this app writes on every version it creates. */
 export const MANAGED_TAGS = { managedBy: 'managed-by', policyId: 'rotation-policy-id', rotationId: 'rotation-id' } as const;
@@ -26,13 +26,15 @@ const RESERVED_TAG_NAMES = new Set(Object.values(MANAGED_TAGS).map((name) => nam
 /** Each rotation adds a version that can never be deleted, and backup fails above 500 versions. */
 export const MIN_ROTATION_INTERVAL_MS = DAY_MS;
 
-const POLICY_ID = /^[a-z][a-z0-9-]{0,62}$/;
+/** Policy ids are Table Storage keys and URL segments, and travel in due-rotation messages. */
+export const POLICY_ID = /^[a-z][a-z0-9-]{0,62}$/;
 
 const idSchema = z
   .string()
   .regex(POLICY_ID, 'must be 1-63 lower-case letters, digits and hyphens, starting with a letter: the id is a Table Storage key and a URL segment');
 
-const vaultUrlSchema = z.string().transform((url, ctx) => {
+/** A vault URL, normalised to its origin; replica followers name theirs with it too. */
+export const vaultUrlSchema = z.string().transform((url, ctx) => {
   try {
     return parseVaultUrl(url).origin;
   } catch (error) {
@@ -42,7 +44,7 @@ const vaultUrlSchema = z.string().transform((url, ctx) => {
   }
 });
 
-const secretNameSchema = z.string().superRefine((name, ctx) => {
+export const secretNameSchema = z.string().superRefine((name, ctx) => {
   const problem = secretNameProblem(name);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
@@ -154,7 +156,7 @@ function policySchema(catalog: ConsumerCatalog) {
   const consumersSchema = z
     .array(z.unknown())
     .max(MAX_CONSUMERS, `at most ${MAX_CONSUMERS} consumers per policy`)
-    .transform((items, ctx): ConsumerSpec[] => items.map((item, index) => parseConsumer(catalog, item, index, ctx)));
+    .transform((items, ctx): AnyConsumerSpec[] => items.map((item, index) => parseConsumer(catalog, item, index, ctx)));
   return z
     .strictObject({
       id: idSchema,
@@ -177,7 +179,11 @@ function policySchema(catalog: ConsumerCatalog) {
       enabled: z.boolean().default(true),
       /** How downstream consumers move to a new credential with no lockout window; required with consumers. */
       strategy: strategySchema.optional(),
-      /** The systems that must accept each new credential before the vault switches applications to it. */
+      /**
+       * The systems that must accept each new credential before the vault switches applications to it
+       * (kinds with a login), and those told of each new version after the switch, which must confirm
+       * it before the old credential is revoked (followers).
+       */
       consumers: consumersSchema.optional(),
     })
     .superRefine((policy, ctx) => checkConsumers(catalog, policy, ctx));
@@ -188,7 +194,7 @@ export const rotationPolicySchema = policySchema(NO_CONSUMER_KINDS);
 export type RotationPolicy = z.output<typeof rotationPolicySchema>;
 export type RotationPolicyInput = z.input<typeof rotationPolicySchema>;
 
-function parseConsumer(catalog: ConsumerCatalog, item: unknown, index: number, ctx: z.RefinementCtx): ConsumerSpec {
+function parseConsumer(catalog: ConsumerCatalog, item: unknown, index: number, ctx: z.RefinementCtx): AnyConsumerSpec {
   const kindName = item !== null && typeof item === 'object' && typeof (item as { kind?: unknown }).kind === 'string' ? (item as { kind: string }).kind : undefined;
   if (kindName === undefined) {
     ctx.issues.push({ code: 'custom', path: [index, 'kind'], message: `is required: one of ${catalog.kinds.join(', ') || '(none: this deployment has no consumer kinds)'}`, input: item });
@@ -217,33 +223,49 @@ function boundForMessage(text: string): string {
 /** Rules across the strategy, the consumers and the rest of the policy. */
 function checkConsumers(
   catalog: ConsumerCatalog,
-  policy: { secretName: string; strategy?: RotationStrategy | undefined; consumers?: ConsumerSpec[] | undefined; rotation: { every: string }; generator: { kind: string }; contentType?: string | undefined },
+  policy: { secretName: string; strategy?: RotationStrategy | undefined; consumers?: AnyConsumerSpec[] | undefined; rotation: { every: string }; generator: GeneratorSpec; contentType?: string | undefined },
   ctx: z.RefinementCtx,
 ): void {
-  const { strategy, consumers } = policy;
-  if (!consumers || consumers.length === 0) {
-    if (strategy) ctx.addIssue({ code: 'custom', path: ['strategy'], message: 'a strategy needs consumers: without consumers a rotation only writes the new version' });
-    if (consumers) ctx.addIssue({ code: 'custom', path: ['consumers'], message: 'cannot be empty; leave it out for a policy with no downstream consumers' });
+  const { strategy } = policy;
+  const all = policy.consumers;
+  if (all && all.length === 0) ctx.addIssue({ code: 'custom', path: ['consumers'], message: 'cannot be empty; leave it out for a policy with no downstream consumers' });
+  const names = new Set<string>();
+  all?.forEach((consumer, index) => {
+    // A consumer refused above is z.NEVER here; its own issues are already reported.
+    if (!consumer || typeof consumer !== 'object') return;
+    if (names.has(consumer.name)) ctx.addIssue({ code: 'custom', path: ['consumers', index, 'name'], message: `'${consumer.name}' is used by another consumer of this policy: names must be unique` });
+    names.add(consumer.name);
+    const kind = catalog.get(consumer.kind);
+    for (const problem of kind && isFollowerKind(kind) ? (kind.checkPolicy?.(consumer, policy) ?? []) : []) {
+      ctx.addIssue({ code: 'custom', path: ['consumers', index, ...problem.path], message: problem.message });
+    }
+  });
+  const present = (all ?? []).map((consumer, index) => ({ consumer, index })).filter(({ consumer }) => consumer && typeof consumer === 'object');
+  const issuers = present.filter(({ consumer }) => catalog.isIssuer(consumer));
+  // Followers are told of the version after the switch: any policy may have them, with or without a strategy.
+  const consumers = present.filter(({ consumer }) => !catalog.isFollower(consumer) && !catalog.isIssuer(consumer)) as { consumer: ConsumerSpec; index: number }[];
+  if (issuers.length > 0 || strategy?.kind === ISSUED_CREDENTIAL || policy.generator.kind === ISSUED_GENERATOR) {
+    checkIssuer(policy, issuers, consumers, ctx);
+    if (strategy) checkStrategyTiming(policy, strategy, ctx);
+    return;
+  }
+  if (consumers.length === 0) {
+    if (strategy) ctx.addIssue({ code: 'custom', path: ['strategy'], message: 'a strategy needs consumers that hold a login (a database or cache): without them a rotation only writes the new version and tells its followers' });
     return;
   }
   if (!strategy) {
-    ctx.addIssue({ code: 'custom', path: ['strategy'], message: `is required with consumers: ${STRATEGY_KINDS.join(' or ')}, with gracePeriod and maxDrainWait` });
+    ctx.addIssue({ code: 'custom', path: ['strategy'], message: `is required with consumers that hold a login: ${STRATEGY_KINDS.join(' or ')}, with gracePeriod and maxDrainWait` });
   }
-  const names = new Set<string>();
-  consumers.forEach((consumer, index) => {
-    // A consumer refused above is z.NEVER here; its own issues are already reported.
-    if (!consumer || typeof consumer !== 'object') return;
-    const firstLogin = consumers[0]?.login;
-    if (index > 0 && firstLogin !== undefined && consumer.login !== firstLogin) {
-      ctx.addIssue({ code: 'custom', path: ['consumers', index, 'login'], message: `must be '${firstLogin}', the login of consumers[0]: the secret holds one username, which every consumer must accept` });
+  const firstLogin = consumers[0]!.consumer.login;
+  consumers.forEach(({ consumer, index }, position) => {
+    if (position > 0 && firstLogin !== undefined && consumer.login !== firstLogin) {
+      ctx.addIssue({ code: 'custom', path: ['consumers', index, 'login'], message: `must be '${firstLogin}', the login of consumers[${consumers[0]!.index}]: the secret holds one username, which every consumer must accept` });
     }
     if ('secretName' in consumer.admin && consumer.admin.secretName.toLowerCase() === policy.secretName.toLowerCase()) {
       ctx.addIssue({ code: 'custom', path: ['consumers', index, 'admin', 'secretName'], message: 'cannot be the secret this policy rotates: the admin credential must stay valid while the application credential changes' });
     }
-    if (names.has(consumer.name)) ctx.addIssue({ code: 'custom', path: ['consumers', index, 'name'], message: `'${consumer.name}' is used by another consumer of this policy: names must be unique` });
-    names.add(consumer.name);
     const kind = catalog.get(consumer.kind);
-    if (strategy && kind && !kind.strategies.includes(strategy.kind)) {
+    if (strategy && kind && isLoginKind(kind) && !kind.strategies.includes(strategy.kind)) {
       ctx.addIssue({
         code: 'custom',
         path: ['consumers', index, 'kind'],
@@ -252,23 +274,7 @@ function checkConsumers(
     }
   });
   if (strategy) {
-    const grace = millisecondsOrUndefined(strategy.gracePeriod);
-    const every = millisecondsOrUndefined(policy.rotation.every);
-    const maxDrain = millisecondsOrUndefined(strategy.maxDrainWait);
-    if (grace !== undefined && every !== undefined && grace > every) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['strategy', 'gracePeriod'],
-        message: `gracePeriod (${strategy.gracePeriod}) must not be longer than rotation.every (${policy.rotation.every}): the previous credential would still be in its grace period when the next rotation needs to change it`,
-      });
-    }
-    if (grace !== undefined && maxDrain !== undefined && every !== undefined && grace + maxDrain > every) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['strategy', 'maxDrainWait'],
-        message: `gracePeriod plus maxDrainWait (${formatDuration(grace + maxDrain)}) must fit within rotation.every (${policy.rotation.every}): a rotation still waiting for a drain when the next is due would hold it up`,
-      });
-    }
+    checkStrategyTiming(policy, strategy, ctx);
     if (policy.generator.kind !== 'random_password' && policy.generator.kind !== 'random_string') {
       ctx.addIssue({ code: 'custom', path: ['generator', 'kind'], message: 'must be random_password or random_string with consumers: the generator makes the password, and the secret\'s value is the JSON credential' });
     }
@@ -276,6 +282,52 @@ function checkConsumers(
       ctx.addIssue({ code: 'custom', path: ['contentType'], message: `must be ${CREDENTIAL_CONTENT_TYPE} (or left out) with consumers: the value is JSON {"username","password","host","port","database"}` });
     }
   }
+}
+
+/** A grace period and a drain wait must fit between two rotations. */
+function checkStrategyTiming(policy: { rotation: { every: string } }, strategy: RotationStrategy, ctx: z.RefinementCtx): void {
+  const grace = millisecondsOrUndefined(strategy.gracePeriod);
+  const every = millisecondsOrUndefined(policy.rotation.every);
+  const maxDrain = millisecondsOrUndefined(strategy.maxDrainWait);
+  if (grace !== undefined && every !== undefined && grace > every) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['strategy', 'gracePeriod'],
+      message: `gracePeriod (${strategy.gracePeriod}) must not be longer than rotation.every (${policy.rotation.every}): the previous credential would still be in its grace period when the next rotation needs to change it`,
+    });
+  }
+  if (grace !== undefined && maxDrain !== undefined && every !== undefined && grace + maxDrain > every) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['strategy', 'maxDrainWait'],
+      message: `gracePeriod plus maxDrainWait (${formatDuration(grace + maxDrain)}) must fit within rotation.every (${policy.rotation.every}): a rotation still waiting for a drain when the next is due would hold it up`,
+    });
+  }
+}
+
+const ISSUED_CREDENTIAL = 'issued-credential';
+const ISSUED_GENERATOR = 'issued';
+
+/**
+ * A credential the consumer issues (a storage key, an Entra client secret): one issuer, no consumer that
+ * holds a login beside it, the issued-credential strategy for its grace period, and the issued generator.
+ */
+function checkIssuer(
+  policy: { strategy?: RotationStrategy | undefined; generator: { kind: string } },
+  issuers: { consumer: AnyConsumerSpec; index: number }[],
+  consumers: { consumer: ConsumerSpec; index: number }[],
+  ctx: z.RefinementCtx,
+): void {
+  const why = 'the issued-credential strategy, the issued generator and one issuer (storage-account-key, entra-app-secret) go together: the issuer makes the credential';
+  if (issuers.length === 0) {
+    const path = policy.strategy?.kind === ISSUED_CREDENTIAL ? ['strategy', 'kind'] : ['generator', 'kind'];
+    ctx.addIssue({ code: 'custom', path, message: `needs a consumer that issues the credential: ${why}` });
+    return;
+  }
+  for (const extra of issuers.slice(1)) ctx.addIssue({ code: 'custom', path: ['consumers', extra.index, 'kind'], message: `a policy has one issuer; consumers[${issuers[0]!.index}] already issues the credential` });
+  for (const { index } of consumers) ctx.addIssue({ code: 'custom', path: ['consumers', index, 'kind'], message: `cannot be beside an issuer: the secret holds the credential consumers[${issuers[0]!.index}] issues, not a login` });
+  if (policy.strategy?.kind !== ISSUED_CREDENTIAL) ctx.addIssue({ code: 'custom', path: ['strategy'], message: `must be {"kind": "issued-credential", "gracePeriod", "maxDrainWait"} with an issuer: ${why}` });
+  if (policy.generator.kind !== ISSUED_GENERATOR) ctx.addIssue({ code: 'custom', path: ['generator', 'kind'], message: `must be issued with an issuer: ${why}` });
 }
 
 /** With consumers, the secret's value is the JSON credential applications connect with. */
@@ -311,6 +363,12 @@ function schemaFor(catalog: ConsumerCatalog): ReturnType<typeof policySchema> {
     schemas.set(catalog, schema);
   }
   return schema;
+}
+
+/** The consumers that hold a login (databases, caches), in the policy's order; followers are left out. */
+export function loginConsumersOf(policy: Pick<RotationPolicy, 'consumers'>): ConsumerSpec[] {
+  // Followers and issuers may not have an admin field (followerSchema refuses it): that tells them apart without the catalog.
+  return (policy.consumers ?? []).filter((consumer): consumer is ConsumerSpec => 'admin' in consumer);
 }
 
 /** The second login of alternating-users. */

@@ -3,12 +3,13 @@
  * and the rules for which step runs next, including the rewind that makes a rotation
  * resumed before its switch prepare again with a fresh value.
  */
-import type { AdminCredential } from '../consumers/consumer-port.js';
+import { PermanentDependencyError } from '../errors.js';
+import type { AdminCredential, SwitchedVersion } from '../consumers/consumer-port.js';
 import type { RotationPolicy } from '../policy/policy.js';
 import type { ActiveRotation, DrainStatus, PolicyState, RotationStep, SecretRef, SecretStore, SecretVersionInfo } from '../ports.js';
 import type { SecretValue } from '../secret-value.js';
 import type { RotationOutcome } from './rotation-outcome.js';
-import { parseCredential, type BoundConsumer, type Credential, type RotationStepDefinition, type RotationStrategy, type StepRun } from './strategies/index.js';
+import { parseCredential, type BoundConsumer, type BoundFollower, type BoundIssuer, type Credential, type RotationStepDefinition, type RotationStrategy, type StepRun } from './strategies/index.js';
 
 /** A policy's state as last read, with the ETag to write it back (undefined: no row yet). */
 export interface LoadedState {
@@ -23,7 +24,7 @@ export interface StepHost {
   generate(policy: RotationPolicy): SecretValue;
   admin(policy: RotationPolicy, target: SecretRef, consumer: BoundConsumer): Promise<AdminCredential>;
   switchTo(run: EngineStepRun, value: SecretValue): Promise<Partial<ActiveRotation>>;
-  recordConsumer(run: EngineStepRun, consumer: BoundConsumer, login: string, detail: string): Promise<void>;
+  recordConsumer(run: EngineStepRun, consumer: BoundConsumer | BoundFollower | BoundIssuer, login: string | undefined, detail: string): Promise<void>;
 }
 
 /** Key Vault's creation times are whole seconds; a switch-over known only from one is taken to be this much later. */
@@ -32,6 +33,8 @@ const CREATED_ON_RESOLUTION_MS = 1000;
 export class EngineStepRun implements StepRun {
   current: LoadedState;
   consumers: BoundConsumer[] = [];
+  followers: BoundFollower[] = [];
+  issuer: BoundIssuer | undefined;
   /** The step running now, for the audit records it writes. */
   stepName: RotationStep = 'claimed';
   /** Whether the running step audited its consumers one by one (else the engine audits the step once). */
@@ -89,6 +92,14 @@ export class EngineStepRun implements StepRun {
     return this.#pending;
   }
 
+  adoptNewValue(value: SecretValue): void {
+    this.#pending = value;
+  }
+
+  readValue(version?: string): Promise<SecretValue | undefined> {
+    return this.#host.secrets().readValue(this.active.target, version);
+  }
+
   async readCredential(version?: string): Promise<Credential | undefined> {
     const { target } = this.active;
     const value = await this.#host.secrets().readValue(target, version);
@@ -115,7 +126,25 @@ export class EngineStepRun implements StepRun {
     await secrets.disableVersion(target, version);
   }
 
-  recordConsumer(consumer: BoundConsumer, login: string, detail: string): Promise<void> {
+  async switchedVersion(): Promise<SwitchedVersion> {
+    const { target, newVersion, rotationId } = this.active;
+    if (!newVersion) throw new Error('the followers are told of the switched version, and this rotation has not switched yet');
+    const secrets = this.#host.secrets();
+    const version = await secrets.getVersion(target, newVersion);
+    if (!version) throw new PermanentDependencyError(`version '${newVersion}' of '${target.secretName}' in ${target.vaultUrl}, which this rotation wrote, no longer exists`);
+    return {
+      policyId: this.policy.id,
+      rotationId,
+      version,
+      readValue: async () => {
+        const value = await secrets.readValue(target, newVersion);
+        if (!value) throw new PermanentDependencyError(`version '${newVersion}' of '${target.secretName}' in ${target.vaultUrl} could not be read back for its followers`);
+        return value;
+      },
+    };
+  }
+
+  recordConsumer(consumer: BoundConsumer | BoundFollower | BoundIssuer, login: string | undefined, detail: string): Promise<void> {
     this.recordedConsumers = true;
     return this.#host.recordConsumer(this, consumer, login, detail);
   }

@@ -12,6 +12,7 @@
  * credential, switches, waits for the old credential to drain and revokes it. The new value
  * lives only in this process's memory until the switch; afterwards it is read back from Key Vault.
  */
+import { actorFields, actorName } from '../audit-fields.js';
 import type { Clock } from '../clock.js';
 import {
   ConcurrencyConflictError,
@@ -24,9 +25,9 @@ import {
 } from '../errors.js';
 import { checkEventClaim } from './event-claims.js';
 import { remember, rememberedFor, settle, type IdempotencyRetention } from './idempotency.js';
-import { defaultContentType, generateSecretValue } from '../generators/index.js';
+import { generateSecretValue } from '../generators/index.js';
 import type { Logger } from '../logger.js';
-import { MANAGED_BY_VALUE, MANAGED_TAGS, type RotationPolicy } from '../policy/policy.js';
+import { MANAGED_BY_VALUE, MANAGED_TAGS, loginConsumersOf, type RotationPolicy } from '../policy/policy.js';
 import { expiryFor, isDue, nextDueAt } from '../policy/schedule.js';
 import type {
   ActiveRotation,
@@ -46,12 +47,16 @@ import type {
   VersionedPolicyState,
 } from '../ports.js';
 import type { SecretValue } from '../secret-value.js';
-import { NO_CONSUMER_KINDS, type AccessTokenSource, type AdminCredential, type ConsumerCatalog } from '../consumers/consumer-port.js';
-import { CREDENTIAL_CONTENT_TYPE } from '../policy/policy.js';
+import { NO_CONSUMER_KINDS, isFollowerKind, isIssuerKind, type AccessTokenSource, type AdminCredential, type ConsumerCatalog, type ConsumerSpec } from '../consumers/consumer-port.js';
+import { contentTypeFor as contentTypeOf, tagsFor } from '../policy/written-version.js';
 import type { RotationOutcome, RotationPlan } from './rotation-outcome.js';
 import { EngineStepRun, type LoadedState, hasSwitched, mayHaveSwitched, nextStep, nextStepName, switchedFields, waitingOutcome, drainReason } from './engine-step-run.js';
-import { parseCredential, strategyFor, type BoundConsumer, type RotationStrategy, type StepOutcome } from './strategies/index.js';
+import { parseCredential, strategyFor, type BoundConsumer, type BoundFollower, type BoundIssuer, type RotationStrategy, type StepOutcome } from './strategies/index.js';
 import { retryDelayInMs } from './retry-budget.js';
+import { noRotationMetrics, type RotationMetrics } from '../metrics.js';
+import { RotationMeter } from './rotation-meter.js';
+import { RotationAnnouncer } from './rotation-announcer.js';
+import { noRotationEvents, type RotationEvents } from '../rotation-events.js';
 
 export interface RotationEngineDependencies {
   policies: PolicyRepository;
@@ -77,6 +82,10 @@ export interface RotationEngineDependencies {
   accessTokens?: AccessTokenSource;
   /** How long timer and event triggers leave a rotation that waits for a drain before checking again. Default 60 s. */
   drainCheckIntervalInMs?: number;
+  /** Rotations by result, step durations and drain waits; none recorded by default. */
+  metrics?: RotationMetrics;
+  /** Started, succeeded, failed, parked and revoked, announced to subscribers; none by default. Never fails a rotation. */
+  events?: RotationEvents;
 }
 
 export const DEFAULT_DRAIN_CHECK_INTERVAL_MS = 60_000;
@@ -109,9 +118,11 @@ interface Decision {
 export class RotationEngine {
   readonly #deps: RotationEngineDependencies;
   readonly #generate: (generator: RotationPolicy['generator']) => SecretValue;
+  readonly #announce: RotationAnnouncer;
 
   constructor(deps: RotationEngineDependencies) {
     this.#deps = deps;
+    this.#announce = new RotationAnnouncer(deps.events ?? noRotationEvents, deps.logger, deps.clock, deps.maxAttempts);
     this.#generate = deps.generate ?? ((generator) => generateSecretValue(generator));
   }
 
@@ -170,6 +181,7 @@ export class RotationEngine {
     const claimed = await this.#claim(loaded, active, trigger);
     if (!claimed) return this.#lostClaim(policyId, trigger);
     this.#deps.logger.info('rotation.started', { ...logFields(policy, active), reason: decision.reason });
+    await this.#announce.started(policy, active);
     return this.#drive(policy, claimed, trigger, false);
   }
 
@@ -227,14 +239,14 @@ export class RotationEngine {
       secretName: policy.secretName,
       ...(latest ? { currentVersion: latest.version } : {}),
       ...(latest?.expiresOn ? { currentVersionExpiresOn: latest.expiresOn.toISOString() } : {}),
-      tagNames: Object.keys(this.#tagsFor(policy, 'planned')),
+      tagNames: Object.keys(tagsFor(policy, 'planned')),
       ...(contentTypeOf(policy) ? { contentType: contentTypeOf(policy) } : {}),
       // With consumers, the steps a rotation would take and whom it would touch; a dry run contacts none of them.
-      ...(policy.strategy
+      ...(policy.consumers?.length
         ? {
-            strategy: policy.strategy.kind,
-            steps: ['claimed', ...strategyFor(policy.strategy.kind).steps.map((step) => step.name), 'completed'],
-            consumers: (policy.consumers ?? []).map((consumer) => ({ name: consumer.name, kind: consumer.kind, login: consumer.login })),
+            ...(policy.strategy ? { strategy: policy.strategy.kind } : {}),
+            steps: this.stepsOf(policy),
+            consumers: (policy.consumers ?? []).map((consumer) => ({ name: consumer.name, kind: consumer.kind, ...('login' in consumer ? { login: consumer.login } : {}) })),
           }
         : {}),
     };
@@ -297,7 +309,8 @@ export class RotationEngine {
     const previous = loaded.state.active!;
     const now = this.#deps.clock.now();
     // Checking a drain again is the rotation going on as planned, not a recovery: same attempt, nothing to audit.
-    const continuing = previous.drain !== undefined && loaded.state.lastResult !== 'failed';
+    // A wait a failure broke off is a recovery; a wait #wait recorded (even in an attempt after a failure) is not.
+    const continuing = previous.drain !== undefined && previous.drain.interrupted !== true;
     const active: ActiveRotation = {
       ...previous,
       leaseExpiresAt: new Date(now.getTime() + this.#deps.leaseDurationInMs),
@@ -315,17 +328,27 @@ export class RotationEngine {
       ...this.#auditSubject(policy, active),
       rotationId: active.rotationId,
       trigger: trigger.kind,
-      actor: trigger.actor,
+      ...actorFields(trigger.actor),
       reason: `resumed at step '${active.step}' (attempt ${active.attempt}): ${trigger.reason}`,
     });
     return this.#drive(policy, claimed, trigger, true);
   }
 
   async #drive(policy: RotationPolicy, claimed: LoadedState, trigger: RotationTrigger, resumed: boolean): Promise<RotationOutcome> {
-    const strategy = strategyFor(policy.strategy?.kind);
+    const meter = new RotationMeter(this.#deps.metrics ?? noRotationMetrics, policy, claimed.state.active!, trigger);
+    try {
+      return meter.ended(await this.#runSteps(policy, claimed, trigger, resumed, meter));
+    } catch (error) {
+      meter.threw(error);
+      throw error;
+    }
+  }
+
+  async #runSteps(policy: RotationPolicy, claimed: LoadedState, trigger: RotationTrigger, resumed: boolean, meter: RotationMeter): Promise<RotationOutcome> {
+    const strategy = this.#strategyOf(policy);
     const run = new EngineStepRun(this.#stepHost, policy, claimed, this.#deps.drainCheckIntervalInMs ?? DEFAULT_DRAIN_CHECK_INTERVAL_MS);
     try {
-      run.consumers = this.#bindConsumers(policy);
+      ({ consumers: run.consumers, followers: run.followers, issuer: run.issuer } = this.#bindConsumers(policy));
       if (resumed) run.current = await this.#recoverSwitch(strategy, run.current);
       for (;;) {
         const active = run.current.state.active!;
@@ -334,20 +357,33 @@ export class RotationEngine {
           return await this.#abandon(policy, run.current);
         }
         const step = nextStep(strategy, active, run.pendingValue !== undefined);
-        if (!step) return await this.#complete(policy, run.current);
+        if (!step) {
+          meter.stepStarted('completed');
+          const completed = await this.#complete(policy, run.current);
+          meter.stepEnded('done');
+          return completed;
+        }
         run.beginStep(step.name, this.#deps.clock.now());
+        meter.stepStarted(step.name);
         // Staged rotations audit each step; a policy without consumers has only the switch, audited by its outcome.
-        const auditSteps = run.consumers.length > 0;
+        const auditSteps = run.consumers.length > 0 || run.followers.length > 0 || run.issuer !== undefined;
         if (auditSteps) await this.#appendOnce(this.#stepRecord(policy, active, step.name, 'rotation.step-started', `${active.rotationId}.${step.name}.started.${active.attempt}`));
         const outcome = await step.run(run);
-        if (outcome.kind === 'wait') return await this.#wait(policy, run.current, outcome);
+        if (outcome.kind === 'wait') {
+          meter.stepEnded('wait');
+          meter.drainWaited(outcome.drain, { consumers: run.consumers, progress: outcome.patch?.consumers });
+          return await this.#wait(policy, run.current, outcome);
+        }
         const { drain: _drained, ...rest } = run.current.state.active!;
         run.current = await this.#save({ ...run.current.state, active: { ...rest, ...outcome.patch, step: step.name } }, run.current.etag);
+        if (step.name === 'revoked') await this.#announce.revoked(policy, run.current.state.active!);
         if (auditSteps && !run.recordedConsumers) {
           await this.#appendOnce(this.#stepRecord(policy, run.current.state.active!, step.name, 'rotation.step-finished', `${active.rotationId}.${step.name}.finished`));
         }
+        meter.stepEnded('done');
       }
     } catch (error) {
+      meter.stepEnded('failed');
       const active = run.current.state.active!;
       if (error instanceof ConcurrencyConflictError) {
         // Our lease lapsed and another instance took the rotation over; it will finish it. Not a failed attempt.
@@ -367,16 +403,16 @@ export class RotationEngine {
     generate: (policy: RotationPolicy) => this.#generate(policy.generator),
     admin: (policy: RotationPolicy, target: SecretRef, consumer: BoundConsumer) => this.#adminFor(policy, target, consumer),
     switchTo: (run: EngineStepRun, value: SecretValue) => this.#switchTo(run, value),
-    recordConsumer: (run: EngineStepRun, consumer: BoundConsumer, login: string, detail: string) => this.#recordConsumerStep(run, consumer, login, detail),
+    recordConsumer: (run: EngineStepRun, consumer: BoundConsumer | BoundFollower | BoundIssuer, login: string | undefined, detail: string) => this.#recordConsumerStep(run, consumer, login, detail),
   };
 
-  async #recordConsumerStep(run: EngineStepRun, consumer: BoundConsumer, login: string, detail: string): Promise<void> {
+  async #recordConsumerStep(run: EngineStepRun, consumer: BoundConsumer | BoundFollower | BoundIssuer, login: string | undefined, detail: string): Promise<void> {
     const active = run.current.state.active!;
     const step = run.stepName;
     await this.#appendOnce({
       ...this.#stepRecord(run.policy, active, step, 'rotation.step-finished', `${active.rotationId}.${step}.${consumer.spec.name}.${active.attempt}`),
       consumer: consumer.spec.name,
-      login,
+      ...(login !== undefined ? { login } : {}),
       reason: detail,
     });
   }
@@ -398,7 +434,7 @@ export class RotationEngine {
   async #rollBack(strategy: RotationStrategy, run: EngineStepRun, why: string): Promise<void> {
     const active = run.current.state.active!;
     // Prepare may have touched a consumer if this attempt generated a value or a previous one finished prepare.
-    if (!strategy.rollback || run.consumers.length === 0 || (run.pendingValue === undefined && !active.consumers)) return;
+    if (!strategy.rollback || (run.consumers.length === 0 && !run.issuer) || (run.pendingValue === undefined && !active.consumers)) return;
     try {
       run.beginStep(active.step, this.#deps.clock.now());
       await strategy.rollback(run);
@@ -417,7 +453,7 @@ export class RotationEngine {
     const active: ActiveRotation = { ...current.state.active!, ...outcome.patch, drain: outcome.drain, leaseExpiresAt: now };
     const nextCheck = outcome.drain.nextCheckAt;
     await this.#appendOnce({
-      ...this.#stepRecord(policy, active, nextStepName(strategyFor(policy.strategy?.kind), active), 'rotation.waiting-for-drain', `${active.rotationId}.waiting.${outcome.drain.login}`),
+      ...this.#stepRecord(policy, active, nextStepName(this.#strategyOf(policy), active), 'rotation.waiting-for-drain', `${active.rotationId}.waiting.${outcome.drain.login}`),
       login: outcome.drain.login,
       reason: drainReason(outcome.drain),
     });
@@ -429,13 +465,33 @@ export class RotationEngine {
     return waitingOutcome(policy.id, active);
   }
 
-  #bindConsumers(policy: RotationPolicy): BoundConsumer[] {
+  /**
+   * Every step a rotation of this policy persists, in order: the claim, its strategy's steps (with
+   * `delivered` after the switch when it has followers), and the completion. A dry run and
+   * GET /policies/{id} show them, so a reader sees where a rotation in progress stands.
+   */
+  stepsOf(policy: RotationPolicy): RotationStep[] {
+    return ['claimed', ...this.#strategyOf(policy).steps.map((step) => step.name), 'completed'];
+  }
+
+  #strategyOf(policy: RotationPolicy): RotationStrategy {
     const catalog = this.#deps.consumerKinds ?? NO_CONSUMER_KINDS;
-    return (policy.consumers ?? []).map((spec) => {
+    return strategyFor(policy.strategy?.kind, (policy.consumers ?? []).some((consumer) => catalog.isFollower(consumer)));
+  }
+
+  #bindConsumers(policy: RotationPolicy): { consumers: BoundConsumer[]; followers: BoundFollower[]; issuer: BoundIssuer | undefined } {
+    const catalog = this.#deps.consumerKinds ?? NO_CONSUMER_KINDS;
+    const consumers: BoundConsumer[] = [];
+    const followers: BoundFollower[] = [];
+    let issuer: BoundIssuer | undefined;
+    for (const spec of policy.consumers ?? []) {
       const kind = catalog.get(spec.kind);
       if (!kind) throw new PermanentDependencyError(`consumer '${spec.name}' is of kind '${spec.kind}', which this deployment does not know`);
-      return { spec, kind };
-    });
+      if (isFollowerKind(kind)) followers.push({ spec, kind });
+      else if (isIssuerKind(kind)) issuer = { spec, kind };
+      else consumers.push({ spec: spec as ConsumerSpec, kind });
+    }
+    return { consumers, followers, issuer };
   }
 
   /** The rotator's credential for a consumer: read from the policy's own vault at rotation time, or an Entra token. Never stored. */
@@ -473,7 +529,7 @@ export class RotationEngine {
     const written = await this.#deps.secrets.write(active.target, value, {
       expiresOn: expiryFor(policy, now),
       ...(contentType ? { contentType } : {}),
-      tags: this.#tagsFor(policy, active.rotationId),
+      tags: tagsFor(policy, active.rotationId),
     });
     return switchedFields(written, this.#deps.clock.now());
   }
@@ -509,15 +565,6 @@ export class RotationEngine {
     return { policyId: policy.id, status: 'skipped', reason, rotationId: active.rotationId };
   }
 
-  #tagsFor(policy: RotationPolicy, rotationId: string): Record<string, string> {
-    return {
-      ...policy.tags,
-      [MANAGED_TAGS.managedBy]: MANAGED_BY_VALUE,
-      [MANAGED_TAGS.policyId]: policy.id,
-      [MANAGED_TAGS.rotationId]: rotationId,
-    };
-  }
-
   async #complete(policy: RotationPolicy, current: LoadedState): Promise<RotationOutcome> {
     const active = current.state.active!;
     const now = this.#deps.clock.now();
@@ -544,7 +591,7 @@ export class RotationEngine {
       currentLogin: _l,
       ...rest
     } = current.state;
-    const currentLogin = active.logins?.target ?? policy.consumers?.[0]?.login;
+    const currentLogin = active.logins?.target ?? loginConsumersOf(policy)[0]?.login;
     const versions = { ...(active.previousVersion ? { previousVersion: active.previousVersion } : {}), ...(active.newVersion ? { newVersion: active.newVersion } : {}) };
     const recentTriggers = settle(current.state.recentTriggers, active.rotationId, 'succeeded', versions);
     await this.#save(
@@ -578,6 +625,7 @@ export class RotationEngine {
       nextDueAt: nextDue.toISOString(),
       ...(stillTargeted ? {} : { targetChanged: true }),
     });
+    await this.#announce.succeeded(policy, active);
     return {
       policyId: policy.id,
       status: 'succeeded',
@@ -602,6 +650,8 @@ export class RotationEngine {
     const fields = { ...logFields(policy, active), step: active.step, attempt: attempts, maxAttempts: this.#deps.maxAttempts, retryable, parked, error: message };
     // 'rotation.failed' is what the failed-rotation alert in infra/ queries for.
     this.#deps.logger.error('rotation.failed', fields);
+    // Announced too, before the state is saved: subscribers hear of it even when storage is what failed.
+    await this.#announce.failed(policy, active, attempts, message, parked);
 
     await this.#appendOnce({
       ...this.#rotationRecord(policy, active, now, 'rotation.failed', `${active.rotationId}.failed.${attempts}`),
@@ -614,7 +664,7 @@ export class RotationEngine {
     await this.#save(
       {
         ...rest,
-        active: { ...active, leaseExpiresAt: now },
+        active: { ...active, leaseExpiresAt: now, ...(active.drain ? { drain: { ...active.drain, interrupted: true } } : {}) },
         lastResult: 'failed',
         lastError: message,
         consecutiveFailures: attempts,
@@ -653,7 +703,7 @@ export class RotationEngine {
       action: 'secret.static-expiry-check',
       ...this.#auditSubject(policy),
       trigger: trigger.kind,
-      actor: trigger.actor,
+      ...actorFields(trigger.actor),
       reason: finding,
       ...(latest ? { previousVersion: latest.version } : {}),
     });
@@ -742,14 +792,14 @@ export class RotationEngine {
 
   /** An event Key Vault contradicts is kept on record (once per event id) and changes nothing else. */
   async #recordImplausibleEvent(policy: RotationPolicy, trigger: RotationTrigger, reason: string, now: Date): Promise<void> {
-    this.#deps.logger.warn('event.implausible', { policyId: policy.id, vaultUrl: policy.vaultUrl, secretName: policy.secretName, actor: trigger.actor, reason });
+    this.#deps.logger.warn('event.implausible', { policyId: policy.id, vaultUrl: policy.vaultUrl, secretName: policy.secretName, actor: actorName(trigger.actor), reason });
     await this.#appendOnce({
       id: `implausible.${trigger.idempotencyKey ?? this.#deps.newId()}`,
       at: now,
       action: 'secret.implausible-event',
       ...this.#auditSubject(policy),
       trigger: trigger.kind,
-      actor: trigger.actor,
+      ...actorFields(trigger.actor),
       reason,
       ...(trigger.eventVersion ? { newVersion: trigger.eventVersion } : {}),
     });
@@ -786,7 +836,7 @@ export class RotationEngine {
       ...this.#auditSubject(policy, active),
       rotationId: active.rotationId,
       trigger: active.trigger.kind,
-      actor: active.trigger.actor,
+      ...actorFields(active.trigger.actor),
       reason: active.trigger.reason,
       ...(active.previousVersion ? { previousVersion: active.previousVersion } : {}),
       ...(active.newVersion ? { newVersion: active.newVersion } : {}),
@@ -818,12 +868,6 @@ export class RotationEngine {
 
 const DAY_IN_MS = 24 * 60 * 60 * 1000;
 
-/** Templates are JSON unless the policy says otherwise. */
-function contentTypeOf(policy: RotationPolicy): string | undefined {
-  if (policy.consumers?.length) return policy.contentType ?? CREDENTIAL_CONTENT_TYPE;
-  return policy.contentType ?? defaultContentType(policy.generator);
-}
-
 export function secretRef(policy: RotationPolicy): SecretRef {
   return { vaultUrl: policy.vaultUrl, secretName: policy.secretName };
 }
@@ -844,6 +888,6 @@ function logFields(policy: RotationPolicy, active: ActiveRotation) {
     secretName: active.target.secretName,
     rotationId: active.rotationId,
     trigger: active.trigger.kind,
-    actor: active.trigger.actor,
+    ...actorFields(active.trigger.actor),
   };
 }

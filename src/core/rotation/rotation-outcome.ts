@@ -36,6 +36,7 @@ export interface RotationPlan {
   /** With consumers: the strategy, its steps in order, and the consumers it would change (none is contacted by a plan). */
   strategy?: string;
   steps?: string[];
-  consumers?: { name: string; kind: string; login: string }[];
+  /** Followers (replicas, webhooks...) have no login. */
+  consumers?: { name: string; kind: string; login?: string }[];
   keyVaultOperations: { creates: number; others: number };
 }

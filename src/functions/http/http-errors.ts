@@ -41,6 +41,12 @@ const STATUS_BY_CODE: Record<string, number> = {
   RotationInProgress: 409,
   ConcurrencyConflict: 409,
   PolicyDisabled: 409,
+  ChangeRequestExpired: 409,
+  ChangeRequestVoid: 409,
+  ChangeRequestTampered: 409,
+  ChangeRequestNotPending: 409,
+  AlreadyApproved: 409,
+  NotProtected: 409,
   PreconditionFailed: 412,
   // The IETF Idempotency-Key draft: a key reused with another payload is unprocessable.
   IdempotencyKeyReused: 422,

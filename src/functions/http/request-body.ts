@@ -79,3 +79,14 @@ export async function readBody<T extends z.ZodType>(request: HttpRequest, schema
   if (!parsed.success) throw new ValidationError('the request body is invalid', zodDetails(parsed.error));
   return parsed.data;
 }
+
+/** As readBody, for operations whose body is optional: no body at all reads as `{}`. */
+export async function readOptionalBody<T extends z.ZodType>(request: HttpRequest, schema: T): Promise<z.output<T>> {
+  const declared = request.headers.get('content-length');
+  if (!request.body || (declared === '0' && !request.headers.get('content-type'))) {
+    const parsed = schema.safeParse({});
+    if (!parsed.success) throw new ValidationError('the request body is invalid', zodDetails(parsed.error));
+    return parsed.data;
+  }
+  return readBody(request, schema);
+}

@@ -4,7 +4,8 @@
  * modules so their own app.http/app.timer/app.eventGrid registrations land
  * here, and triggers them like `func start` does: HTTP under /api/<route>,
  * Event Grid deliveries at /runtime/webhooks/eventgrid, timers on their
- * schedules, and any non-HTTP function through POST /admin/functions/<name>.
+ * schedules, queue triggers by polling their Storage queues (queues.ts), and
+ * any non-HTTP function through POST /admin/functions/<name>.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -22,6 +23,7 @@ import { InvocationFailedError, runInvocation, type InvocationInput, type Invoca
 import { parseNcrontab, type NcrontabSchedule } from './ncrontab.js';
 import { comparePrecedence, compileRoute, type CompiledRoute } from './routes.js';
 import { TimerScheduler, timerInfo, type TimerJob } from './timers.js';
+import { QueueListener, queueClientsFor, queuePollingFromHostJson, type QueuePollingOptions } from './queues.js';
 
 export interface StartFunctionsHostOptions {
   /** Absolute paths or file URLs of the function modules, e.g. from findFunctionModules(). */
@@ -33,6 +35,10 @@ export interface StartFunctionsHostOptions {
   env?: Record<string, string | undefined>;
   /** Default true. When false, timers run only through invoke() or /admin/functions. */
   runTimers?: boolean;
+  /** Default true: queue triggers poll their queues (through their `connection` setting, a connection string). */
+  pollQueues?: boolean;
+  /** Over host.json's extensions.queues in appDirectory, which is read as the real host reads it. */
+  queuePolling?: Partial<QueuePollingOptions>;
   logger?: Logger;
   /** Passed to appStart hooks as functionAppDirectory. Default process.cwd(). */
   appDirectory?: string;
@@ -49,6 +55,8 @@ export interface FunctionInfo {
   authLevel?: string;
   /** The schedule after `%SETTING%` resolution. */
   schedule?: string;
+  /** Queue triggers: the queue after `%SETTING%` resolution. */
+  queueName?: string;
   /** Where to trigger it over HTTP: the API URL, the Event Grid webhook, or the admin endpoint. */
   url: string;
 }
@@ -59,6 +67,12 @@ export interface RunningFunctionsHost {
   functions: FunctionInfo[];
   /** Runs a non-HTTP function now and resolves with what its handler returned; rejects if it threw. */
   invoke(name: string, input?: unknown): Promise<unknown>;
+  /**
+   * Wakes the queue pollers and resolves once every polled queue is empty (no message, visible
+   * or not) and no message is being processed; rejects after timeoutInMs. The real host has no
+   * such call: tests and `npm start` use it to wait for the work a scan fanned out.
+   */
+  queuesIdle(timeoutInMs?: number): Promise<void>;
   /** Closes the server, cancels timers and waits for running invocations. */
   stop(): Promise<void>;
 }
@@ -74,6 +88,7 @@ interface HostedFunction {
   httpOutputName?: string;
   schedule?: NcrontabSchedule;
   runOnStartup: boolean;
+  queue?: { name: string; connection: string };
 }
 
 const MAX_BODY_BYTES = 100 * 1024 * 1024;
@@ -120,6 +135,9 @@ function describeFunction(registration: FunctionRegistration, settings: Record<s
     fn.runOnStartup = trigger['runOnStartup'] === true;
   } else {
     for (const key of Object.keys(trigger)) option(key);
+    if (fn.triggerType === 'queuetrigger') {
+      fn.queue = { name: String(option('queueName') ?? ''), connection: typeof trigger['connection'] === 'string' && trigger['connection'] ? trigger['connection'] : 'AzureWebJobsStorage' };
+    }
   }
   return fn;
 }
@@ -216,6 +234,7 @@ class LocalFunctionsHost implements RunningFunctionsHost {
   readonly #server: Server;
   readonly #running = new Set<Promise<void>>();
   readonly #timers: TimerScheduler;
+  readonly #queueListeners: QueueListener[] = [];
   readonly #removeLogSink: () => void;
   #stopping: Promise<void> | undefined;
 
@@ -228,6 +247,43 @@ class LocalFunctionsHost implements RunningFunctionsHost {
     this.#server = createServer((req, res) => void this.#track(this.#handle(req, res)));
     this.#timers = new TimerScheduler(functions.filter((fn) => fn.schedule).map((fn) => this.#timerJob(fn)));
     this.#removeLogSink = addSystemLogSink((level, category, message) => this.#log(level, category, message, {}));
+  }
+
+  /** Sets up a poller per queue function; one whose connection is not a connection string is left to /admin/functions, with a warning. */
+  pollQueues(functions: readonly HostedFunction[], settings: Record<string, string | undefined>, polling: QueuePollingOptions): void {
+    for (const fn of functions) {
+      if (!fn.queue) continue;
+      let clients;
+      try {
+        clients = queueClientsFor(fn.queue.connection, fn.queue.name, settings);
+      } catch (error) {
+        this.#logger.warn(`queue function '${fn.name}' is not polled (${errorMessage(error)}); run it with POST /admin/functions/${fn.name}`, { functionName: fn.name });
+        continue;
+      }
+      this.#queueListeners.push(
+        new QueueListener({
+          functionName: fn.name,
+          ...clients,
+          polling,
+          logger: this.#logger,
+          invoke: ({ data, triggerMetadata }) => this.#invoke(fn, { inputData: [{ name: fn.triggerName, data }], triggerMetadata }),
+        }),
+      );
+    }
+  }
+
+  async queuesIdle(timeoutInMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutInMs;
+    // Twice idle in a row: a message handed from one function to a queue in between is not missed.
+    for (let idleChecks = 0; idleChecks < 2; ) {
+      for (const listener of this.#queueListeners) listener.notify();
+      const idle = await Promise.all(this.#queueListeners.map((listener) => listener.isIdle()));
+      idleChecks = idle.every(Boolean) ? idleChecks + 1 : 0;
+      if (idleChecks < 2) {
+        if (Date.now() > deadline) throw new Error(`queues still busy after ${timeoutInMs} ms: ${this.#queueListeners.filter((_, i) => !idle[i]).map((l) => l.queueName).join(', ')}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
   }
 
   async start(port: number, host: string, runTimers: boolean, appDirectory: string): Promise<void> {
@@ -247,6 +303,10 @@ class LocalFunctionsHost implements RunningFunctionsHost {
       this.#logger.info(`${info.name}: ${detail}`, { functionName: info.name });
     }
     if (runTimers) this.#timers.start();
+    for (const listener of this.#queueListeners) {
+      listener.start();
+      this.#logger.info(`polling queue '${listener.queueName}'`);
+    }
   }
 
   #listen(port: number, host: string): Promise<void> {
@@ -273,6 +333,7 @@ class LocalFunctionsHost implements RunningFunctionsHost {
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       this.#timers.stop();
+      await Promise.all(this.#queueListeners.map((listener) => listener.stop()));
       const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
       this.#server.closeIdleConnections();
       while (this.#running.size > 0) await Promise.all([...this.#running]);
@@ -304,7 +365,13 @@ class LocalFunctionsHost implements RunningFunctionsHost {
     if (fn.triggerType === 'eventgridtrigger') {
       return { name: fn.name, trigger, url: `${this.url}${EVENT_GRID_PATH}?functionName=${encodeURIComponent(fn.name)}` };
     }
-    return { name: fn.name, trigger, ...(fn.schedule ? { schedule: fn.schedule.expression } : {}), url: `${this.url}/admin/functions/${encodeURIComponent(fn.name)}` };
+    return {
+      name: fn.name,
+      trigger,
+      ...(fn.schedule ? { schedule: fn.schedule.expression } : {}),
+      ...(fn.queue ? { queueName: fn.queue.name } : {}),
+      url: `${this.url}/admin/functions/${encodeURIComponent(fn.name)}`,
+    };
   }
 
   #track(work: Promise<unknown>): void {
@@ -430,7 +497,12 @@ class LocalFunctionsHost implements RunningFunctionsHost {
       return sendError(res, 405, `${method} is not allowed on ${url.pathname}`, { allow: allowed.join(', ') });
     }
     const body = await readBody(req);
-    const http: RpcHttpData = { method, url: url.href, headers: flattenHeaders(req.headers), params: chosen.params };
+    const headers = flattenHeaders(req.headers);
+    // As App Service's front end does: the peer's address is appended to X-Forwarded-For, so its last
+    // entry is the one a caller cannot forge (they can only put entries before it).
+    const peer = req.socket.remoteAddress;
+    if (peer) headers['x-forwarded-for'] = headers['x-forwarded-for'] ? `${headers['x-forwarded-for']}, ${peer}` : peer;
+    const http: RpcHttpData = { method, url: url.href, headers, params: chosen.params };
     // A Request cannot carry a body on GET/HEAD; the library would drop it with a warning.
     if (body.length > 0 && method !== 'GET' && method !== 'HEAD') http.body = { bytes: body };
     let outcome: InvocationOutcome;
@@ -556,6 +628,8 @@ export async function startFunctionsHost(options: StartFunctionsHostOptions): Pr
   if (duplicate) throw new Error(`two functions are named '${duplicate.name}'`);
 
   const host = new LocalFunctionsHost(model, functions, loaded.flatMap((r) => r.hooks), logger);
-  await host.start(options.port ?? 7071, options.host ?? '127.0.0.1', options.runTimers ?? true, options.appDirectory ?? process.cwd());
+  const appDirectory = options.appDirectory ?? process.cwd();
+  if (options.pollQueues ?? true) host.pollQueues(functions, settings, { ...queuePollingFromHostJson(appDirectory), ...options.queuePolling });
+  await host.start(options.port ?? 7071, options.host ?? '127.0.0.1', options.runTimers ?? true, appDirectory);
   return host;
 }

@@ -1,13 +1,18 @@
 /**
  * Starts the local identity provider: an HTTP server on loopback that plays Entra ID for one
  * tenant (issuer, JWKS, and a token endpoint for named test users with chosen roles), with a
- * key pair generated at start. The app trusts it through localAuthSettings.
+ * key pair generated at start. The app trusts it through localAuthSettings. With `signIn`, the
+ * same surface is also served over HTTPS for browsers (MSAL.js refuses an authority that is not
+ * https), where the dashboard signs in interactively (sign-in.ts).
  */
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 import { EMULATOR_TENANT_ID } from '../keyvault-emulator/options.js';
-import { createIdentityRequestListener, type IdentityRequestCounts } from './server.js';
+import type { LocalCertificateAuthority } from '../keyvault-emulator/certificates.js';
+import { createIdentityRequestListener, type IdentityRequestCounts, type IdentitySite } from './server.js';
+import { LOCAL_DASHBOARD_CLIENT_ID, SignInGrants, type LocalTestUser } from './sign-in.js';
 import { SigningKeys } from './signing-keys.js';
 import { accessTokenClaims, parseTokenRequest, type TokenRequest } from './token-request.js';
 
@@ -27,6 +32,19 @@ export interface IdentityProviderOptions {
   tenantId?: string;
   /** Default 3600, 60 to 86400. */
   tokenLifetimeSeconds?: number;
+  /** Also serve sign-in over HTTPS with a certificate from this CA (on `port`, default 0: a free port). */
+  signIn?: { certificateAuthority: LocalCertificateAuthority; port?: number };
+}
+
+/** The HTTPS side browsers sign in through: MSAL.js's authority, and the client id it must use. */
+export interface IdentityProviderSignIn {
+  /** https://127.0.0.1:<port> */
+  baseUrl: string;
+  /** `<baseUrl>/<tenant>/v2.0`: MSAL.js's authority (protocol mode OIDC) and its ID tokens' issuer. */
+  authority: string;
+  clientId: string;
+  /** The CA whose certificate the listener presents. */
+  caCertPem: string;
 }
 
 /**
@@ -47,6 +65,8 @@ export interface RunningIdentityProvider {
   tokenEndpoint: string;
   audience: string;
   tokenLifetimeSeconds: number;
+  /** Present when started with `signIn`. */
+  signIn?: IdentityProviderSignIn;
   /** A token exactly as POST /token answers it, with any claims overridden. */
   mintToken(request: MintRequest): Promise<string>;
   /** The claims mintToken would sign, for helpers that sign them another way (hostile-tokens.ts). */
@@ -66,7 +86,7 @@ function tokenLifetime(seconds: number | undefined): number {
   return chosen;
 }
 
-function listen(server: Server, port: number): Promise<number> {
+function listen(server: Server | HttpsServer, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, HOST, () => {
@@ -81,7 +101,7 @@ export async function startIdentityProvider(options: IdentityProviderOptions = {
   if (!TENANT_PATTERN.test(tenantId)) throw new Error('tenantId must be a GUID or a name of letters, digits, dots and hyphens (at most 64)');
   const tokenLifetimeSeconds = tokenLifetime(options.tokenLifetimeSeconds);
   const keys = await SigningKeys.create();
-  const counts: IdentityRequestCounts = { openidConfiguration: 0, jwks: 0, token: 0 };
+  const counts: IdentityRequestCounts = { openidConfiguration: 0, jwks: 0, token: 0, authorize: 0 };
 
   const server = createServer();
   const port = await listen(server, options.port ?? 0);
@@ -110,10 +130,43 @@ export async function startIdentityProvider(options: IdentityProviderOptions = {
     return new SignJWT(claimsFor(request)).setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: 'JWT' }).sign(key.privateKey);
   };
 
-  server.on(
-    'request',
-    createIdentityRequestListener({ tenantId, issuer, jwksUri, tokenEndpoint, tokenLifetimeSeconds, jwks: () => keys.jwks(issuer), mint: mintToken, counts }),
-  );
+  const signIn = { clientId: LOCAL_DASHBOARD_CLIENT_ID, grants: new SignInGrants() };
+  const site = (siteBase: string, siteIssuer: string): IdentitySite => ({
+    tenantId,
+    issuer: siteIssuer,
+    baseUrl: siteBase,
+    jwksUri: `${siteBase}/${tenantId}/discovery/v2.0/keys`,
+    tokenEndpoint: `${siteBase}/token`,
+    tokenLifetimeSeconds,
+    // Every listener publishes the same keys; the issuer they name is the access tokens', which the app checks.
+    jwks: () => keys.jwks(issuer),
+    mint: mintToken,
+    mintIdToken: (claims) => new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: keys.current.kid, typ: 'JWT' }).sign(keys.current.privateKey),
+    claimsOf: (user: LocalTestUser) => claimsFor({ sub: user.sub, roles: user.roles }),
+    signIn,
+    counts,
+  });
+  server.on('request', createIdentityRequestListener(site(baseUrl, issuer)));
+
+  const servers: (Server | HttpsServer)[] = [server];
+  let secure: IdentityProviderSignIn | undefined;
+  if (options.signIn) {
+    const certificate = await options.signIn.certificateAuthority.issue([], [HOST]);
+    // The chain includes the CA, so a browser told to trust the CA by its key (tests) finds it.
+    const httpsServer = createHttpsServer({ key: certificate.serverKeyPem, cert: `${certificate.serverCertPem.trim()}\n${options.signIn.certificateAuthority.caCertPem.trim()}\n` });
+    servers.push(httpsServer);
+    try {
+      const securePort = await listen(httpsServer, options.signIn.port ?? 0);
+      const secureBase = `https://${HOST}:${securePort}`;
+      // ID tokens name the listener they came from, as MSAL.js checks discovery's issuer against its authority.
+      const authority = `${secureBase}/${tenantId}/v2.0`;
+      httpsServer.on('request', createIdentityRequestListener(site(secureBase, authority)));
+      secure = { baseUrl: secureBase, authority, clientId: signIn.clientId, caCertPem: options.signIn.certificateAuthority.caCertPem };
+    } catch (error) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      throw error;
+    }
+  }
 
   let stopped: Promise<void> | undefined;
   return {
@@ -124,16 +177,22 @@ export async function startIdentityProvider(options: IdentityProviderOptions = {
     tokenEndpoint,
     audience: LOCAL_API_AUDIENCE,
     tokenLifetimeSeconds,
+    ...(secure ? { signIn: secure } : {}),
     mintToken,
     claimsFor,
     signingKey: () => ({ kid: keys.current.kid, publicKey: keys.current.publicKey }),
     rotateKey: async () => (await keys.rotate()).kid,
     requestCounts: () => ({ ...counts }),
     stop: () => {
-      stopped ??= new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      });
+      stopped ??= Promise.all(
+        servers.map(
+          (each) =>
+            new Promise<void>((resolve) => {
+              each.closeAllConnections();
+              each.close(() => resolve());
+            }),
+        ),
+      ).then(() => undefined);
       return stopped;
     },
   };

@@ -3,7 +3,7 @@
  * trusts only the emulator's CA. Failures throw EmulatorAdminError with the API's
  * error code and message.
  */
-import { request } from 'node:https';
+import { adminCall } from '../shared/admin-client.js';
 import type { VaultCounts } from './counts.js';
 import type { Delivery, EventSubscription } from './event-delivery.js';
 import type { Fault, FaultSpec } from './faults.js';
@@ -110,40 +110,7 @@ export class EmulatorAdminClient {
   }
 
   #call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const url = new URL(path, this.#base);
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body), 'utf8');
-    return new Promise<T>((resolve, reject) => {
-      const req = request(url, {
-        method,
-        ca: this.caCertPem,
-        agent: false,
-        headers: payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {},
-      });
-      req.on('response', (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          const status = res.statusCode ?? 0;
-          let parsed: unknown;
-          try {
-            parsed = text ? (JSON.parse(text) as unknown) : undefined;
-          } catch {
-            reject(new EmulatorAdminError(status, 'NotJson', `${method} ${url.pathname} answered ${status} with a body that is not JSON: is ${this.#base.href} the emulator's admin URL?`));
-            return;
-          }
-          if (status >= 200 && status < 300) {
-            resolve(parsed as T);
-            return;
-          }
-          const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
-          reject(new EmulatorAdminError(status, error?.code ?? 'Unknown', error?.message ?? `${method} ${url.pathname} answered ${status}`));
-        });
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end(payload);
-    });
+    return adminCall<T>({ base: this.#base, caCertPem: this.caCertPem, named: "the emulator's admin URL", newError: (status, code, message) => new EmulatorAdminError(status, code, message) }, method, path, body);
   }
 }
 

@@ -2,18 +2,13 @@
  * A throwaway CA and a server certificate it signs, made at start-up and never
  * written anywhere but the state directory (the CA certificate only). ECDSA P-256.
  * The server certificate names 127.0.0.1, localhost, *.vault.azure.net and each
- * vault's host, so TLS verification stays on for the SDK and the admin client.
+ * vault's host, so TLS verification stays on for the SDK and the admin client. The CA
+ * can be shared with the other stand-ins (the ARM stand-in), so one ca.pem trusts them all.
  */
 import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import { isIP } from 'node:net';
 import * as x509 from '@peculiar/x509';
-
-export interface EmulatorCertificates {
-  caCertPem: string;
-  serverCertPem: string;
-  serverKeyPem: string;
-}
 
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const VALIDITY_MS = 30 * 24 * 60 * 60 * 1000;
@@ -25,7 +20,14 @@ function pem(label: string, der: ArrayBuffer): string {
   return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
 }
 
-export async function createCertificates(hostNames: string[], ipAddresses: string[]): Promise<EmulatorCertificates> {
+/** A CA made at start-up whose key never leaves memory; several local stand-ins can share it so one ca.pem trusts them all. */
+export interface LocalCertificateAuthority {
+  caCertPem: string;
+  /** A server certificate for these DNS names (wildcards allowed) and IP addresses; 127.0.0.1 and localhost always included. */
+  issue(hostNames: string[], ipAddresses: string[]): Promise<{ serverCertPem: string; serverKeyPem: string }>;
+}
+
+export async function createCertificateAuthority(): Promise<LocalCertificateAuthority> {
   x509.cryptoProvider.set(webcrypto as never);
   const now = Date.now();
   const notBefore = new Date(now - BACKDATE_MS);
@@ -33,7 +35,7 @@ export async function createCertificates(hostNames: string[], ipAddresses: strin
 
   const caKeys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
-    name: 'CN=Key Vault Emulator Local CA, O=keyvault-rotation-governance (local only)',
+    name: 'CN=Local Stand-ins CA, O=keyvault-rotation-governance (local only)',
     keys: caKeys,
     signingAlgorithm: ALGORITHM,
     notBefore,
@@ -45,30 +47,29 @@ export async function createCertificates(hostNames: string[], ipAddresses: strin
     ],
   });
 
-  const names = [...new Set(['localhost', '*.vault.azure.net', ...hostNames.map((name) => name.toLowerCase())])];
-  const ips = [...new Set(['127.0.0.1', ...ipAddresses.filter((address) => isIP(address) !== 0)])];
-  const serverKeys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-  const server = await x509.X509CertificateGenerator.create({
-    subject: 'CN=*.vault.azure.net',
-    issuer: ca.subject,
-    publicKey: serverKeys.publicKey,
-    signingKey: caKeys.privateKey,
-    signingAlgorithm: ALGORITHM,
-    notBefore,
-    notAfter,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension([...names.map((value) => ({ type: 'dns' as const, value })), ...ips.map((value) => ({ type: 'ip' as const, value }))]),
-      await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey),
-      await x509.SubjectKeyIdentifierExtension.create(serverKeys.publicKey),
-    ],
-  });
+  async function issue(hostNames: string[], ipAddresses: string[]): Promise<{ serverCertPem: string; serverKeyPem: string }> {
+    const names = [...new Set(['localhost', ...hostNames.map((name) => name.toLowerCase())])];
+    const ips = [...new Set(['127.0.0.1', ...ipAddresses.filter((address) => isIP(address) !== 0)])];
+    const serverKeys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+    const server = await x509.X509CertificateGenerator.create({
+      subject: `CN=${names.find((name) => name !== 'localhost') ?? 'localhost'}`,
+      issuer: ca.subject,
+      publicKey: serverKeys.publicKey,
+      signingKey: caKeys.privateKey,
+      signingAlgorithm: ALGORITHM,
+      notBefore,
+      notAfter,
+      extensions: [
+        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+        new x509.SubjectAlternativeNameExtension([...names.map((value) => ({ type: 'dns' as const, value })), ...ips.map((value) => ({ type: 'ip' as const, value }))]),
+        await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey),
+        await x509.SubjectKeyIdentifierExtension.create(serverKeys.publicKey),
+      ],
+    });
+    return { serverCertPem: server.toString('pem'), serverKeyPem: pem('PRIVATE KEY', await webcrypto.subtle.exportKey('pkcs8', serverKeys.privateKey)) };
+  }
 
-  return {
-    caCertPem: ca.toString('pem'),
-    serverCertPem: server.toString('pem'),
-    serverKeyPem: pem('PRIVATE KEY', await webcrypto.subtle.exportKey('pkcs8', serverKeys.privateKey)),
-  };
+  return { caCertPem: ca.toString('pem'), issue };
 }

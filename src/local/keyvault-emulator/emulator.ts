@@ -3,12 +3,7 @@
  * and the admin API, the event subscriptions given up front, and the periodic
  * expiry check. stop() undoes all of it.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:https';
-import { isIP, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createCertificates } from './certificates.js';
+import { listenHttpsStandIn } from '../shared/https-stand-in.js';
 import { EmulatorClock } from './clock.js';
 import { OperationCounts } from './counts.js';
 import { EventDispatcher } from './event-delivery.js';
@@ -18,7 +13,6 @@ import {
   DEFAULT_EVENT_DELIVERY_TIMEOUT_IN_MS,
   DEFAULT_EVENT_RETRY_DELAYS_IN_MS,
   DEFAULT_EXPIRY_CHECK_INTERVAL_IN_MS,
-  DEFAULT_HOST,
   DEFAULT_VAULTS,
   EMULATOR_SUBSCRIPTION_ID,
   vaultNameProblem,
@@ -43,57 +37,15 @@ function vaultNames(options: KeyVaultEmulatorOptions): string[] {
   return names;
 }
 
-/** The host a client on this machine dials for the admin API. */
-function adminHost(host: string): string {
-  if (host === '0.0.0.0') return '127.0.0.1';
-  if (host === '::') return '[::1]';
-  return isIP(host) === 6 ? `[${host}]` : host;
-}
-
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolvePort((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-function close(server: Server): Promise<void> {
-  return new Promise((resolveClose) => {
-    server.closeAllConnections();
-    server.close(() => resolveClose());
-  });
-}
-
 export async function startKeyVaultEmulator(options: KeyVaultEmulatorOptions = {}): Promise<RunningKeyVaultEmulator> {
   const names = vaultNames(options);
-  const host = options.host ?? DEFAULT_HOST;
-  const ownsStateDir = options.stateDir === undefined;
-  const stateDir = options.stateDir !== undefined ? resolve(options.stateDir) : await mkdtemp(join(tmpdir(), 'keyvault-emulator-'));
-  await mkdir(stateDir, { recursive: true });
-
-  const certificates = await createCertificates(
-    names.map((name) => `${name}.vault.azure.net`),
-    [host],
-  );
-  const caCertPath = join(stateDir, 'ca.pem');
-  await writeFile(caCertPath, certificates.caCertPem, 'utf8');
-
+  const listener = await listenHttpsStandIn(options, ['*.vault.azure.net', ...names.map((name) => `${name}.vault.azure.net`)], 'keyvault-emulator-');
+  const { server, host, port, caCertPath, caCertPem } = listener;
   const clock = new EmulatorClock();
   const throttle = new Throttle(options.throttling ?? {}, clock);
-  const server = createServer({ key: certificates.serverKeyPem, cert: certificates.serverCertPem });
-  let port: number;
-  try {
-    port = await listen(server, options.port ?? 0, host);
-  } catch (error) {
-    if (ownsStateDir) await rm(stateDir, { recursive: true, force: true });
-    throw error;
-  }
 
   const vaults: EmulatedVault[] = names.map((name) => ({ name, url: `https://${name}.vault.azure.net:${port}`, resourceId: vaultResourceId(name) }));
-  const adminUrl = `https://${adminHost(host)}:${port}${ADMIN_PREFIX}`;
+  const adminUrl = `${listener.loopbackOrigin}${ADMIN_PREFIX}`;
   const events = new EventDispatcher({
     clock,
     retryDelaysInMs: options.eventRetryDelaysInMs ?? [...DEFAULT_EVENT_RETRY_DELAYS_IN_MS],
@@ -120,8 +72,7 @@ export async function startKeyVaultEmulator(options: KeyVaultEmulatorOptions = {
     stopped ??= (async () => {
       clearInterval(expiryTimer);
       events.stop();
-      await close(server);
-      if (ownsStateDir) await rm(stateDir, { recursive: true, force: true });
+      await listener.stop();
     })();
     return stopped;
   };
@@ -133,5 +84,5 @@ export async function startKeyVaultEmulator(options: KeyVaultEmulatorOptions = {
     throw error;
   }
 
-  return { vaults, host, port, caCertPath, caCertPem: certificates.caCertPem, adminUrl, clock: { now: () => clock.now() }, stop };
+  return { vaults, host, port, caCertPath, caCertPem, adminUrl, clock: { now: () => clock.now() }, stop };
 }

@@ -4,6 +4,8 @@
  * error body, added latency, or a dropped connection. Only authenticated requests
  * are matched, so a fault hits the SDK's real request and never its bodiless challenge probe.
  */
+import { ArmedFaults } from '../shared/armed-faults.js';
+
 export interface FaultSpec {
   /** HTTP method; any when absent. */
   method?: string;
@@ -37,10 +39,7 @@ export interface FaultMatch {
   vault: string;
 }
 
-export class FaultInjector {
-  #faults: Array<{ fault: Fault; pattern?: RegExp }> = [];
-  #nextId = 1;
-
+export class FaultInjector extends ArmedFaults<Fault, FaultMatch> {
   add(spec: FaultSpec): Fault {
     const count = spec.count ?? 1;
     if (!Number.isInteger(count) || count < 1) throw new RangeError('count must be a positive integer');
@@ -51,31 +50,14 @@ export class FaultInjector {
     }
     if (spec.dropConnection && spec.status !== undefined) throw new RangeError('a dropped connection has no status');
     const pattern = spec.pathPattern !== undefined ? new RegExp(spec.pathPattern) : undefined;
-    const fault: Fault = { ...spec, id: `fault-${this.#nextId++}`, remaining: count };
-    this.#faults.push({ fault, ...(pattern ? { pattern } : {}) });
-    return { ...fault };
+    return this.arm(spec, count, pattern);
   }
 
-  /** Consumes one application of the first armed fault that matches, if any. */
-  take(request: FaultMatch): Fault | undefined {
-    const entry = this.#faults.find(({ fault, pattern }) => {
-      if (fault.method && fault.method.toUpperCase() !== request.method.toUpperCase()) return false;
-      if (fault.vault && fault.vault.toLowerCase() !== request.vault.toLowerCase()) return false;
-      if (fault.pathPrefix !== undefined && !request.path.toLowerCase().startsWith(fault.pathPrefix.toLowerCase())) return false;
-      if (pattern && !pattern.test(request.path)) return false;
-      return true;
-    });
-    if (!entry) return undefined;
-    entry.fault.remaining -= 1;
-    if (entry.fault.remaining === 0) this.#faults = this.#faults.filter((candidate) => candidate !== entry);
-    return { ...entry.fault };
-  }
-
-  list(): Fault[] {
-    return this.#faults.map(({ fault }) => ({ ...fault }));
-  }
-
-  clear(): void {
-    this.#faults = [];
+  protected matches(fault: Fault, pattern: RegExp | undefined, request: FaultMatch): boolean {
+    if (fault.method && fault.method.toUpperCase() !== request.method.toUpperCase()) return false;
+    if (fault.vault && fault.vault.toLowerCase() !== request.vault.toLowerCase()) return false;
+    if (fault.pathPrefix !== undefined && !request.path.toLowerCase().startsWith(fault.pathPrefix.toLowerCase())) return false;
+    if (pattern && !pattern.test(request.path)) return false;
+    return true;
   }
 }

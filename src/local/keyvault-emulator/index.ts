@@ -1,5 +1,6 @@
 /** The Key Vault emulator's public surface: start it in-process and drive it with the admin client. */
 export { startKeyVaultEmulator } from './emulator.js';
+export { createCertificateAuthority, type LocalCertificateAuthority } from './certificates.js';
 export { EmulatorAdminClient, EmulatorAdminError, type ClockState } from './admin-client.js';
 export {
   DEFAULT_VAULTS,

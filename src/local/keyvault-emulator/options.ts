@@ -2,6 +2,8 @@
  * What a caller can configure when starting the emulator, what it gets back, and
  * the fixed identities (tenant, subscription, resource group) the fake vaults live in.
  */
+import type { LocalCertificateAuthority } from './certificates.js';
+
 export interface ThrottlingOptions {
   /** Default true. */
   enabled?: boolean;
@@ -37,6 +39,8 @@ export interface KeyVaultEmulatorOptions {
   eventDeliveryTimeoutInMs?: number;
   /** How often near-expiry and expiry are evaluated without a clock advance. */
   expiryCheckIntervalInMs?: number;
+  /** Issue the server certificate from this CA (shared with other stand-ins) instead of a fresh one. */
+  certificateAuthority?: LocalCertificateAuthority;
 }
 
 export interface EmulatedVault {
@@ -61,7 +65,6 @@ export interface RunningKeyVaultEmulator {
 }
 
 export const DEFAULT_VAULTS = ['kv-app-local', 'kv-shared-local'] as const;
-export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_CREATES_PER_10_SECONDS = 300;
 export const DEFAULT_OTHERS_PER_10_SECONDS = 4000;
 export const DEFAULT_EVENT_RETRY_DELAYS_IN_MS = [100, 500, 2000] as const;

@@ -4,17 +4,12 @@
  * else is a 404.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { hostnameOf } from '../shared/https-stand-in.js';
 import { handleAdminRequest } from './admin-api.js';
 import { sendIisNotFound, sendJson } from './http-io.js';
 import { handleVaultRequest } from './keyvault-handler.js';
 import { ADMIN_PREFIX } from './options.js';
 import type { EmulatorRuntime } from './runtime.js';
-
-function hostnameOf(host: string | undefined): string {
-  if (!host) return '';
-  if (host.startsWith('[')) return host.slice(1, host.indexOf(']')).toLowerCase();
-  return host.replace(/:\d+$/, '').toLowerCase();
-}
 
 async function dispatch(runtime: EmulatorRuntime, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'https://emulator.invalid');

@@ -1,4 +1,6 @@
 /** A ChangeRequestService over in-memory ports, with callers and an executor that counts its calls. */
+import { BreakGlassEvents } from '../../../src/core/approvals/break-glass-events.js';
+import type { RotationEvent } from '../../../src/core/rotation-events.js';
 import type { AppRole, Caller } from '../../../src/core/auth/caller.js';
 import type { ChangeRequest, ExecutionResult } from '../../../src/core/approvals/change-request.js';
 import { ChangeRequestService, type ChangeRequestServiceDependencies } from '../../../src/core/approvals/change-request-service.js';
@@ -10,6 +12,7 @@ import { ManualClock } from '../../support/fakes/manual-clock.js';
 import { InMemoryAuditLog, InMemoryPolicyRepository } from '../../support/in-memory/index.js';
 import { InMemoryChangeRequestStore } from '../../support/in-memory/in-memory-change-request-store.js';
 import { aPolicy } from '../../support/policy-mother.js';
+import type { RotationPolicy } from '../../../src/core/policy/policy.js';
 
 export const HOUR_MS = 60 * 60_000;
 export const LEASE_MS = 10 * 60_000;
@@ -55,7 +58,8 @@ export interface ApprovalsWorld {
   audit: InMemoryAuditLog;
   executor: RecordingExecutor;
   logger: RecordingLogger;
-  alerts: ChangeRequest[];
+  /** What BreakGlassEvents published, as the deployment's topic would receive it. */
+  alerts: RotationEvent[];
 }
 
 export function approvalsWorld(
@@ -68,7 +72,7 @@ export function approvalsWorld(
   const audit = new InMemoryAuditLog();
   const executor = new RecordingExecutor();
   const logger = new RecordingLogger();
-  const alerts: ChangeRequest[] = [];
+  const alerts: RotationEvent[] = [];
   let n = 0;
   const deps: ChangeRequestServiceDependencies = {
     requests: stores.requests ?? requests,
@@ -79,7 +83,7 @@ export function approvalsWorld(
     logger,
     settings: { ...DEFAULT_GOVERNANCE_SETTINGS, ...settings },
     execute: executor,
-    alerts: { breakGlassUsed: async (request) => void alerts.push(request) },
+    alerts: new BreakGlassEvents({ publish: async (event) => void alerts.push(event) }),
     executionLeaseInMs: LEASE_MS,
   };
   return { service: new ChangeRequestService(deps), clock, policies, requests, audit, executor, logger, alerts };
@@ -87,10 +91,15 @@ export function approvalsWorld(
 
 /** A production policy, stored, and a pending request to replace it made by `requester`. */
 export async function aPendingReplace(world: ApprovalsWorld): Promise<ChangeRequest> {
-  const stored = await world.policies.put(aPolicy());
-  return world.service.request('policy.replace', stored.policy.id, { ...aPolicy(), owner: 'team-platform' }, requester, stored.etag);
+  const stored = await world.policies.put(aProtectedPolicy());
+  return world.service.request('policy.replace', stored.policy.id, { ...aProtectedPolicy(), owner: 'team-platform' }, requester, stored.etag);
 }
 
 export function auditActionsOf(world: ApprovalsWorld): string[] {
   return world.audit.records().map((record) => record.action);
+}
+
+/** A policy of a protected environment (the default settings protect production). */
+export function aProtectedPolicy(overrides: Partial<RotationPolicy> = {}): RotationPolicy {
+  return aPolicy({ environment: 'production', ...overrides });
 }

@@ -8,17 +8,17 @@ import {
   ChangeRequestVoidError,
 } from '../../../src/core/approvals/errors.js';
 import { ForbiddenError } from '../../../src/core/errors.js';
-import { aPolicy } from '../../support/policy-mother.js';
+import { aProtectedPolicy } from './approvals-fixture.js';
 import { aCaller, alice, aPendingReplace, approvalsWorld, auditActionsOf, bob, carol, HOUR_MS, requester } from './approvals-fixture.js';
 
 describe('ChangeRequestService.request', () => {
   it('stores the exact operation as a pending request bound by its hash, expiring after the TTL, and audits it', async () => {
     // Arrange
     const world = approvalsWorld();
-    const stored = await world.policies.put(aPolicy());
+    const stored = await world.policies.put(aProtectedPolicy());
 
     // Act
-    const request = await world.service.request('policy.replace', stored.policy.id, { ...aPolicy(), owner: 'team-platform' }, requester, stored.etag);
+    const request = await world.service.request('policy.replace', stored.policy.id, { ...aProtectedPolicy(), owner: 'team-platform' }, requester, stored.etag);
 
     // Assert
     expect(request).toMatchObject({
@@ -34,7 +34,7 @@ describe('ChangeRequestService.request', () => {
     expect(request.expiresAt.getTime() - request.requestedAt.getTime()).toBe(24 * HOUR_MS);
     expect(request.hash).toBe(changeRequestHash(request));
     expect((await world.requests.get(request.id))?.request).toEqual(request);
-    expect(world.audit.records()).toMatchObject([{ action: 'change-request.created', policyId: stored.policy.id, actor: 'oid-requester@contoso.com (oid-requester)' }]);
+    expect(world.audit.records()).toMatchObject([{ action: 'change-request.created', policyId: stored.policy.id, actor: 'oid-requester@contoso.com', actorId: 'oid-requester' }]);
     expect(world.executor.calls).toEqual([]);
   });
 });
@@ -155,10 +155,10 @@ describe('ChangeRequestService.approve', () => {
   it.each([
     {
       change: 'the policy was replaced (its ETag moved)',
-      meanwhile: async (world: ReturnType<typeof approvalsWorld>, etag: string) => void (await world.policies.put(aPolicy({ owner: 'someone-else' }), etag)),
+      meanwhile: async (world: ReturnType<typeof approvalsWorld>, etag: string) => void (await world.policies.put(aProtectedPolicy({ owner: 'someone-else' }), etag)),
       why: /ETag moved/,
     },
-    { change: 'the policy was deleted', meanwhile: async (world: ReturnType<typeof approvalsWorld>) => void (await world.policies.delete(aPolicy().id)), why: /was deleted/ },
+    { change: 'the policy was deleted', meanwhile: async (world: ReturnType<typeof approvalsWorld>) => void (await world.policies.delete(aProtectedPolicy().id)), why: /was deleted/ },
   ])('voids the request when $change since it was made, and refuses the approval', async ({ meanwhile, why }) => {
     // Arrange
     const world = approvalsWorld();
@@ -181,8 +181,8 @@ describe('ChangeRequestService.approve', () => {
   it('voids a create when a policy of that id was created meanwhile', async () => {
     // Arrange
     const world = approvalsWorld();
-    const request = await world.service.request('policy.create', aPolicy().id, aPolicy(), requester);
-    await world.policies.put(aPolicy());
+    const request = await world.service.request('policy.create', aProtectedPolicy().id, aProtectedPolicy(), requester);
+    await world.policies.put(aProtectedPolicy());
 
     // Act
     const approval = world.service.approve(request.id, alice);
@@ -211,7 +211,7 @@ describe('ChangeRequestService.approve', () => {
     // Assert
     await expect(approval).rejects.toBeInstanceOf(ChangeRequestTamperedError);
     expect(world.executor.calls).toEqual([]);
-    expect(world.audit.records().at(-1)).toMatchObject({ action: 'change-request.tampered', actor: 'oid-alice@contoso.com (oid-alice)' });
+    expect(world.audit.records().at(-1)).toMatchObject({ action: 'change-request.tampered', actor: 'oid-alice@contoso.com', actorId: 'oid-alice' });
     expect(world.logger.entries.some((entry) => entry.level === 'warn' && entry.event === 'change-request.tampered')).toBe(true);
     await expect(world.service.get(request.id)).rejects.toBeInstanceOf(ChangeRequestTamperedError);
     expect((await world.service.list()).items).toEqual([]);

@@ -28,7 +28,7 @@ describe('parsePolicy: a valid policy', () => {
       secretName: 'payments-db-password',
       generator: { kind: 'random_password', length: 32, upper: true, lower: true, digits: true, special: true, excludeCharacters: '"@/\\' },
       rotation: { every: '90d', validFor: '120d' },
-      environment: 'production',
+      environment: 'development',
       owner: 'team-payments',
       contentType: 'text/plain',
       tags: { CostCenter: 'engineering' },

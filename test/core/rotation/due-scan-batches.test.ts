@@ -98,7 +98,7 @@ describe('DueScan isolation and report', () => {
     const report = await scanOver(stores, { concurrency: 2, logger }).run();
 
     // Assert
-    expect(report).toEqual({ examined: 5, rotated: 4, skipped: 0, inProgress: 0, waitingForDrain: 0, failed: 1, staleEntriesRemoved: 0 });
+    expect(report).toEqual({ examined: 5, enqueued: 0, rotated: 4, skipped: 0, inProgress: 0, waitingForDrain: 0, failed: 1, staleEntriesRemoved: 0 });
     expect(created.filter((policy) => stores.secrets.versions(refOf(policy)).length === 1).map((p) => p.id)).toEqual([
       'policy-0',
       'policy-1',
@@ -134,7 +134,7 @@ describe('DueScan isolation and report', () => {
     await held;
 
     // Assert
-    expect(report).toEqual({ examined: 5, rotated: 2, skipped: 1, inProgress: 1, waitingForDrain: 0, failed: 0, staleEntriesRemoved: 1 });
+    expect(report).toEqual({ examined: 5, enqueued: 0, rotated: 2, skipped: 1, inProgress: 1, waitingForDrain: 0, failed: 0, staleEntriesRemoved: 1 });
     expect(stores.secrets.versions(refOf(rotates!))).toHaveLength(1);
     expect(stores.secrets.versions(refOf(skips!))).toHaveLength(1);
     expect(stores.secrets.versions(refOf(stale!))).toHaveLength(1);

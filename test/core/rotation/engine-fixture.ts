@@ -6,13 +6,14 @@ import { silentLogger, type Logger } from '../../../src/core/logger.js';
 import type { RotationPolicy } from '../../../src/core/policy/policy.js';
 import type { SecretRef } from '../../../src/core/ports.js';
 import { DueScan } from '../../../src/core/rotation/due-scan.js';
-import { ConsumerCatalog, type ConsumerKind } from '../../../src/core/consumers/consumer-port.js';
+import { ConsumerCatalog, isFollowerKind, isIssuerKind, type AnyConsumerKind } from '../../../src/core/consumers/consumer-port.js';
 import { RotationEngine } from '../../../src/core/rotation/rotation-engine.js';
 import { CrashInjector } from '../../support/fakes/crash-injector.js';
 import { InMemorySecretStore } from '../../support/fakes/in-memory-secret-store.js';
 import { ManualClock } from '../../support/fakes/manual-clock.js';
 import { createInMemoryAdapters } from '../../support/in-memory/index.js';
 import { aPolicy } from '../../support/policy-mother.js';
+import type { RotationMetrics } from '../../../src/core/metrics.js';
 
 export const LEASE_MS = 5 * 60_000;
 export const MAX_ATTEMPTS = 3;
@@ -28,8 +29,9 @@ export function createStores() {
 
 export interface ProcessOptions {
   /** Downstream consumer kinds, wrapped by the process's crash injector like every other port. */
-  consumerKinds?: ConsumerKind[];
+  consumerKinds?: AnyConsumerKind[];
   drainCheckIntervalInMs?: number;
+  metrics?: RotationMetrics;
 }
 
 /** An engine (and its scan, event handler and admin) as one process would compose it. */
@@ -52,6 +54,7 @@ export function processOver(stores: Stores, injector: CrashInjector = new CrashI
     idempotency: IDEMPOTENCY,
     consumerKinds,
     ...(options.drainCheckIntervalInMs ? { drainCheckIntervalInMs: options.drainCheckIntervalInMs } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
   });
   return {
     engine,
@@ -62,7 +65,12 @@ export function processOver(stores: Stores, injector: CrashInjector = new CrashI
 }
 
 /** A kind whose port calls (the I/O) go through the injector; its schema and connectionFields are plain data. */
-function withCrashes(injector: CrashInjector, kind: ConsumerKind): ConsumerKind {
+function withCrashes(injector: CrashInjector, kind: AnyConsumerKind): AnyConsumerKind {
+  if (isFollowerKind(kind)) return { ...kind, deliver: injector.wrap(kind).deliver };
+  if (isIssuerKind(kind)) {
+    const io = injector.wrap(kind);
+    return { ...kind, issue: io.issue, verify: io.verify, revoke: io.revoke, ...(kind.discard ? { discard: io.discard } : {}) };
+  }
   const io = injector.wrap(kind);
   return {
     ...kind,

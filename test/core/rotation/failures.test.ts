@@ -2,6 +2,7 @@
  * What a failed attempt leaves behind: a failure the caller hears of, a retry the
  * schedule holds at the backoff's time, and a resumption that never writes twice.
  */
+import { actorName } from '../../../src/core/audit-fields.js';
 import { describe, expect, it } from 'vitest';
 import { TransientDependencyError } from '../../../src/core/errors.js';
 import type { AuditRecord, PolicyState, RotationTrigger } from '../../../src/core/ports.js';
@@ -105,7 +106,7 @@ describe('a failed attempt', () => {
         secretName: policy.secretName,
         rotationId: outcomes[0]!.rotationId!,
         trigger: 'http',
-        actor: http.actor,
+        actor: actorName(http.actor),
         reason: http.reason,
         error: expect.stringContaining('503'),
       });

@@ -29,6 +29,24 @@ describe('multi-password', () => {
     expect(newCredential).toMatchObject({ username: CACHE_LOGIN, host: '127.0.0.1', port: 6379 });
   });
 
+  it("on a first rotation (an empty vault) keeps the login's own password working until the revoke after the drain", async () => {
+    // Arrange: applications use a password set by hand; the vault holds nothing yet.
+    const world = await stagedWorld({ strategy: 'multi-password', seedVault: false });
+
+    // Act
+    const switched = await world.app.engine.rotate('orders-db', HTTP);
+    const duringGrace = [world.cache.accepts(CACHE_LOGIN, INITIAL_PASSWORD), world.cache.accepts(CACHE_LOGIN, currentCredential(world.stores)!.password)];
+    world.stores.clock.advance(GRACE_MS + 1000);
+    const done = await world.app.engine.rotate('orders-db', HTTP);
+
+    // Assert
+    expect(switched.status).toBe('waiting-for-drain');
+    expect(duringGrace).toEqual([true, true]);
+    expect(done.status).toBe('succeeded');
+    expect(world.cache.accepts(CACHE_LOGIN, INITIAL_PASSWORD)).toBe(false);
+    expect(world.cache.logins.get(CACHE_LOGIN)!.passwords).toEqual([currentCredential(world.stores)!.password]);
+  });
+
   it('is held by a connection older than the switch-over, not by one opened after it', async () => {
     // Arrange
     const world = await stagedWorld({ strategy: 'multi-password', seedVault: true });
@@ -95,6 +113,40 @@ describe('multi-password', () => {
     expect(world.cache.logins.get(CACHE_LOGIN)!.passwords).toEqual([INITIAL_PASSWORD]);
     expect(world.stores.secrets.versions(world.ref)).toHaveLength(1);
     expect(await auditActions(world.stores, 'orders-db')).toContain('rotation.rolled-back');
+  });
+
+  it('after one failed drain check, later checks continue the rotation: no new attempt, no resumed record each time', async () => {
+    // Arrange: a connection older than the switch holds the drain; one session count fails.
+    const world = await stagedWorld({ strategy: 'multi-password', seedVault: true });
+    const cacheKind = world.kinds[1] as unknown as ConsumerKind;
+    let sessionCalls = 0;
+    const flaky: ConsumerKind = {
+      ...cacheKind,
+      async sessions(spec, admin, login) {
+        if (sessionCalls++ === 1) throw new Error('CLIENT LIST timed out');
+        return cacheKind.sessions(spec, admin, login);
+      },
+    };
+    const app = processOver(world.stores, new CrashInjector(undefined), silentLogger, { consumerKinds: [world.kinds[0] as unknown as ConsumerKind, flaky] });
+    world.cache.openSession(CACHE_LOGIN, '10.0.0.9', 'cache-client');
+    world.stores.clock.advance(5_000);
+    await app.engine.rotate('orders-db', HTTP);
+    world.stores.clock.advance(GRACE_MS);
+
+    // Act
+    const failed = await app.engine.rotate('orders-db', HTTP);
+    const checks = [];
+    for (let i = 0; i < 4; i++) {
+      world.stores.clock.advance(6 * 60_000);
+      checks.push(await app.engine.rotate('orders-db', HTTP));
+    }
+
+    // Assert
+    expect(failed.status).toBe('failed');
+    expect(checks.map((c) => c.status)).toEqual(['waiting-for-drain', 'waiting-for-drain', 'waiting-for-drain', 'waiting-for-drain']);
+    const actions = await auditActions(world.stores, 'orders-db');
+    expect(actions.filter((a) => a === 'rotation.resumed')).toHaveLength(1);
+    expect((await world.stores.states.get('orders-db'))!.state.active!.attempt).toBe(2);
   });
 
   it('replaces, not accumulates, the extra password of an attempt that died before the switch', async () => {

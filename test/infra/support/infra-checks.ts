@@ -7,6 +7,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, posix, relative, sep } from 'node:path';
 import { HOST_SETTINGS, SETTINGS } from '../../../src/config.js';
 import { tableNames } from '../../../src/adapters/tables/index.js';
+import { DEFAULT_ROTATION_QUEUE_NAME, poisonQueueName } from '../../../src/core/rotation/due-queue.js';
+import { DEFAULT_GOVERNANCE_SETTINGS, type GovernanceSettings } from '../../../src/core/approvals/governance-settings.js';
+import { APP_ROLES } from '../../../src/core/auth/caller.js';
+import { parseDuration } from '../../../src/core/durations.js';
 import {
   callArguments,
   calleeName,
@@ -33,6 +37,7 @@ import {
   type BicepFile,
   type Literal,
   type ModuleDecl,
+  type ParamDecl,
   type ResourceDecl,
   type SyntaxNode,
 } from './bicep-tree.js';
@@ -45,8 +50,18 @@ export interface InfraContext {
   azureSettings: readonly string[];
   localSettings: readonly string[];
   hostSettings: readonly string[];
+  /** Settings without which src/config.ts refuses to start. */
+  requiredSettings: readonly string[];
+  /** The app roles src/core/auth/caller.ts knows (APP_ROLES). */
+  appRoles: readonly string[];
+  /** The app's governance defaults (src/core/approvals/governance-settings.ts). */
+  governanceDefaults: Readonly<GovernanceSettings>;
+  /** Event names src logs with a literal name (logger.warn('rotation.failed', ...)). */
+  loggedEvents: readonly string[];
   /** The tables the app's adapters use. */
   tableNames: readonly string[];
+  /** The rotation queue's default name (ROTATION_QUEUE_NAME) and the poison queue the host moves failed messages to. */
+  queueNames: readonly string[];
   /** Event Grid triggers registered in src/functions. */
   eventGridFunctions: readonly string[];
   /** Whether a repo-relative path exists outside the infra sources (package.json...). */
@@ -79,16 +94,32 @@ export function loadInfraSources(root: string = REPO_ROOT): Record<string, strin
   return sources;
 }
 
+/** Every .ts file under a directory, as text. */
+function sourceTexts(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts'))
+    .map((entry) => readFileSync(join(entry.parentPath, entry.name), 'utf8'));
+}
+
+/** `logger.warn('x.y', ...)`, `.error('x.y')` and the approvals service's `#log('warn', 'x.y', ...)`. */
+const LOGGED_EVENT = /\.(?:info|warn|error)\(\s*'([a-z][\w.-]*)'|#log\(\s*'(?:info|warn|error)',\s*'([a-z][\w.-]*)'/g;
+
 export function defaultInfraContext(root: string = REPO_ROOT): InfraContext {
   const functionsDir = join(root, 'src', 'functions');
   const eventGridFunctions = readdirSync(functionsDir)
     .filter((name) => name.endsWith('.ts'))
     .flatMap((name) => [...readFileSync(join(functionsDir, name), 'utf8').matchAll(/app\.eventGrid\(\s*'([^']+)'/g)].map((m) => m[1]!));
+  const loggedEvents = new Set(sourceTexts(join(root, 'src')).flatMap((text) => [...text.matchAll(LOGGED_EVENT)].map((m) => (m[1] ?? m[2])!)));
   return {
     azureSettings: SETTINGS.filter((s) => s.scope === 'azure').map((s) => s.name),
     localSettings: SETTINGS.filter((s) => s.scope === 'local').map((s) => s.name),
     hostSettings: HOST_SETTINGS,
+    requiredSettings: SETTINGS.filter((s) => s.required).map((s) => s.name),
+    appRoles: APP_ROLES,
+    governanceDefaults: DEFAULT_GOVERNANCE_SETTINGS,
+    loggedEvents: [...loggedEvents].sort(),
     tableNames: Object.values(tableNames()),
+    queueNames: [DEFAULT_ROTATION_QUEUE_NAME, poisonQueueName(DEFAULT_ROTATION_QUEUE_NAME)],
     eventGridFunctions,
     exists: (path) => existsSync(join(root, path)),
   };
@@ -213,6 +244,10 @@ export const ROLE = {
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe',
+  reader: 'acdd72a7-3385-48ef-bd42-f606fba81ae7',
+  websiteContributor: 'de139f84-1756-47ae-9be6-808fbbe84772',
+  eventGridDataSender: 'd5a91429-5739-47e2-a06b-3470a27159e7',
+  storageAccountKeyOperator: '81a9662b-bebf-436f-a333-f67b29880f12',
 } as const;
 
 /** Roles that must never appear: broad management or access-granting roles. */
@@ -222,7 +257,6 @@ export const FORBIDDEN_ROLES: Record<string, string> = {
   '18d7d88d-d35e-4fb5-a5c3-7773c20a72d9': 'User Access Administrator',
   'f58310d9-a9f6-439a-9e8d-f62e7b41a168': 'Role Based Access Control Administrator',
   '00482a5a-887f-4fb3-b363-3b7fe8e74483': 'Key Vault Administrator',
-  'acdd72a7-3385-48ef-bd42-f606fba81ae7': 'Reader',
 };
 
 interface AllowedRole {
@@ -238,6 +272,14 @@ const ALLOWED_ROLES: Record<string, AllowedRole> = {
   [ROLE.storageTableDataContributor]: { name: 'Storage Table Data Contributor', scopeType: 'Microsoft.Storage/storageAccounts' },
   [ROLE.monitoringMetricsPublisher]: { name: 'Monitoring Metrics Publisher', scopeType: 'Microsoft.Insights/components' },
   [ROLE.storageBlobDataContributor]: { name: 'Storage Blob Data Contributor', scopeType: 'Microsoft.Storage/storageAccounts/blobServices/containers' },
+  // The access review's reads (vault settings, diagnostic settings, role assignments), on each vault only.
+  [ROLE.reader]: { name: 'Reader', scopeType: 'Microsoft.KeyVault/vaults' },
+  // The app-service consumer's refresh of Key Vault references, on each listed site only.
+  [ROLE.websiteContributor]: { name: 'Website Contributor', scopeType: 'Microsoft.Web/sites' },
+  // Rotation events: publishing to the deployment's own topic, nothing else.
+  [ROLE.eventGridDataSender]: { name: 'EventGrid Data Sender', scopeType: 'Microsoft.EventGrid/topics' },
+  // The storage-account-key consumer's listKeys and regenerateKey, on each listed account only.
+  [ROLE.storageAccountKeyOperator]: { name: 'Storage Account Key Operator Service Role', scopeType: 'Microsoft.Storage/storageAccounts' },
 };
 
 export interface RoleAssignment {
@@ -324,6 +366,7 @@ const REQUIRED_APP_ROLES: Array<{ roleId: string; principalType: string }> = [
   { roleId: ROLE.storageTableDataContributor, principalType: 'ServicePrincipal' },
   { roleId: ROLE.monitoringMetricsPublisher, principalType: 'ServicePrincipal' },
   { roleId: ROLE.storageBlobDataContributor, principalType: 'ServicePrincipal' },
+  { roleId: ROLE.reader, principalType: 'ServicePrincipal' },
 ];
 
 const roleAssignmentsCheck: InfraCheck = {
@@ -404,7 +447,7 @@ function moduleParamLiteral(sources: InfraSources, module: ModuleDecl, name: str
 
 const storageContents: InfraCheck = {
   id: 'storage-contents',
-  title: 'storage: deployment and dead-letter containers, the app\'s tables (from src/adapters/tables) and its queue',
+  title: 'storage: deployment and dead-letter containers, the app\'s tables (from src/adapters/tables), its rotation queue and that queue\'s poison queue, the one ROTATION_QUEUE_NAME names',
   run(sources, context) {
     const violations: string[] = [];
     const module = moduleByPath(sources, 'modules/storage.bicep');
@@ -428,7 +471,12 @@ const storageContents: InfraCheck = {
       if (exact) for (const name of names) if (!expected.includes(name)) violations.push(`${MAIN}: ${paramName} has '${name}', which the app does not use`);
     };
     collection('Microsoft.Storage/storageAccounts/tableServices/tables', 'tableNames', context.tableNames, true);
-    collection('Microsoft.Storage/storageAccounts/queueServices/queues', 'queueNames', ['rotation-failures'], false);
+    collection('Microsoft.Storage/storageAccounts/queueServices/queues', 'queueNames', context.queueNames, true);
+    // The app's setting names a queue made here, and the host's poison queue for it is made too.
+    const queueVar = resolveLiteral(main(sources), variables(main(sources)).find((v) => v.name === 'rotationQueueName')?.value);
+    const created = moduleParamLiteral(sources, module, 'queueNames');
+    if (typeof queueVar !== 'string') violations.push(`${MAIN}: var rotationQueueName must be a literal queue name`);
+    else if (!Array.isArray(created) || !created.includes(queueVar) || !created.includes(poisonQueueName(queueVar))) violations.push(`${MAIN}: ROTATION_QUEUE_NAME '${queueVar}' and its '${poisonQueueName(queueVar)}' must both be in queueNames`);
     return violations;
   },
 };
@@ -498,6 +546,15 @@ function isListCall(call: SyntaxNode): boolean {
   return /(^|\.)list[A-Z]\w*$/.test(calleeName(call) ?? '');
 }
 
+/** Azure-scope settings infra deliberately leaves unset, so the app's default applies; each with why. */
+export const LEFT_TO_THE_APP: Readonly<Record<string, string>> = {
+  AUTH_JWKS_URI: "the app derives the tenant's published keys from AUTH_TENANT_ID; only the local identity provider needs another URI",
+  // The reports' parameters and unit prices: documented defaults (docs/reports.md), changed per deployment only on purpose.
+  ...Object.fromEntries(
+    SETTINGS.filter((s) => /^(COMPLIANCE_|COST_|REPORTS_)/.test(s.name)).map((s) => [s.name, "a governance report's parameter or unit price, with a documented default (docs/reports.md)"]),
+  ),
+};
+
 const SECRET_TEXT = /AccountKey=|SharedAccessKey=|SharedAccessSignature=|DefaultEndpointsProtocol=|InstrumentationKey=|sig=/i;
 
 const appSettingsCheck: InfraCheck = {
@@ -508,7 +565,16 @@ const appSettingsCheck: InfraCheck = {
     if (typeof found === 'string') return [found];
     const { file, settings } = found;
     const violations: string[] = [];
-    for (const name of context.azureSettings) if (!settings.has(name)) violations.push(`${file.path}: app setting ${name} (read by src/config.ts in Azure) is missing`);
+    for (const name of context.azureSettings) {
+      if (settings.has(name) || name in LEFT_TO_THE_APP) continue;
+      violations.push(`${file.path}: app setting ${name} (read by src/config.ts in Azure) is missing`);
+    }
+    for (const [name, why] of Object.entries(LEFT_TO_THE_APP)) {
+      if (!context.azureSettings.includes(name)) violations.push(`LEFT_TO_THE_APP names ${name}, which src/config.ts no longer reads in Azure: drop it`);
+      else if (context.requiredSettings.includes(name)) violations.push(`${file.path}: app setting ${name} is required by src/config.ts, so infra must set it (it was left to the app: ${why})`);
+      const value = settings.get(name);
+      if (value) violations.push(`${at(file, value)}: ${name} is left to the app's default in Azure (${why}); do not set it`);
+    }
     for (const [name, value] of settings) {
       if (context.localSettings.includes(name)) violations.push(`${at(file, value)}: ${name} is a local-only setting and must not be set in Azure`);
       else if (!context.azureSettings.includes(name) && !context.hostSettings.includes(name)) violations.push(`${at(file, value)}: ${name} is neither read by src/config.ts nor in HOST_SETTINGS`);
@@ -715,10 +781,351 @@ const eventSubscriptions: InfraCheck = {
   },
 };
 
+/** A param of one file, by name. */
+function paramNamed(file: BicepFile, name: string): ParamDecl | undefined {
+  return params(file).find((p) => p.name === name);
+}
+
+/**
+ * Where a module's param comes from in main.bicep: the expression main passes for it, and the
+ * main.bicep param it is when it is one.
+ */
+function passedToModule(sources: InfraSources, module: ModuleDecl, name: string): { passed: SyntaxNode | undefined; mainParam: ParamDecl | undefined } {
+  const passed = property(module.body, `params.${name}`);
+  const mainParam = passed?.type === 'identifier' ? paramNamed(main(sources), passed.text) : undefined;
+  return { passed, mainParam };
+}
+
+/** The function-app param an app setting is made of: `NAME: param` or `NAME: string(param)`. */
+function settingParam(value: SyntaxNode): string | undefined {
+  if (value.type === 'identifier') return value.text;
+  const [arg] = callArguments(value);
+  return calleeName(value) === 'string' && arg?.type === 'identifier' ? arg.text : undefined;
+}
+
+const APP_MODULE = 'modules/function-app.bicep';
+
+/**
+ * An app setting traced back to main.bicep: the setting must be a param of function-app.bicep,
+ * and main.bicep must pass that param a param of its own. Returns that main.bicep param.
+ */
+function settingFromMainParam(sources: InfraSources, setting: string, violations: string[]): ParamDecl | undefined {
+  const found = appSettings(sources);
+  const module = moduleByPath(sources, APP_MODULE);
+  const file = module && moduleFile(sources, module);
+  if (typeof found === 'string' || !module || !file) {
+    violations.push(`${MAIN} does not deploy ${APP_MODULE} with its app settings`);
+    return undefined;
+  }
+  const value = found.settings.get(setting);
+  if (!value) return undefined; // app-settings reports a missing setting
+  const name = settingParam(value);
+  if (!name || !paramNamed(file, name)) {
+    violations.push(`${at(file, value)}: ${setting} must be a param of ${file.path} (or string(<param>)), got ${value.text}`);
+    return undefined;
+  }
+  const { passed, mainParam } = passedToModule(sources, module, name);
+  if (!mainParam) violations.push(`${MAIN}: ${setting} must come from a param of ${MAIN} (module '${module.symbol}' passes ${name}: ${passed?.text ?? 'nothing'})`);
+  return mainParam;
+}
+
+function parameterValue(sources: InfraSources, name: string): unknown {
+  const parameters = parseParameters(sources);
+  if (typeof parameters === 'string') return undefined;
+  const entry = parameters[name];
+  return entry && typeof entry === 'object' && 'value' in entry ? (entry as { value: unknown }).value : undefined;
+}
+
+const PREPROVISION_HOOKS = ['infra/hooks/app-registration.sh', 'infra/hooks/app-registration.ps1'];
+
+const authSettings: InfraCheck = {
+  id: 'auth-settings',
+  title: 'auth settings: AUTH_TENANT_ID defaults to the deployment tenant, AUTH_AUDIENCES is required and set by the preprovision hook, AUTH_ALLOWED_ISSUERS defaults to the app\'s',
+  run(sources) {
+    const violations: string[] = [];
+    const tenant = settingFromMainParam(sources, 'AUTH_TENANT_ID', violations);
+    if (tenant && tenant.defaultValue?.text !== 'tenant().tenantId') violations.push(`${MAIN}: param ${tenant.name} (AUTH_TENANT_ID) must default to tenant().tenantId, got ${tenant.defaultValue?.text ?? 'no default'}`);
+
+    const audiences = settingFromMainParam(sources, 'AUTH_AUDIENCES', violations);
+    if (audiences) {
+      // Without an audience the app refuses to start: refuse the deployment instead.
+      if (audiences.defaultValue) violations.push(`${MAIN}: param ${audiences.name} (AUTH_AUDIENCES) must have no default, got ${audiences.defaultValue.text}`);
+      const minLength = lit(audiences.decorators.get('minLength')?.[0]);
+      if (typeof minLength !== 'number' || minLength < 1) violations.push(`${MAIN}: param ${audiences.name} (AUTH_AUDIENCES) needs @minLength(1)`);
+      const value = parameterValue(sources, audiences.name);
+      if (value !== '${AUTH_AUDIENCES}') violations.push(`infra/main.parameters.json: ${audiences.name} must be "\${AUTH_AUDIENCES}", got ${JSON.stringify(value)}`);
+      for (const hook of PREPROVISION_HOOKS) {
+        if (!/^\s*azd env set AUTH_AUDIENCES\s+\S/m.test(sources[hook] ?? '')) violations.push(`${hook}: must set AUTH_AUDIENCES (azd env set AUTH_AUDIENCES ...)`);
+      }
+    }
+
+    const issuers = settingFromMainParam(sources, 'AUTH_ALLOWED_ISSUERS', violations);
+    if (issuers && paramDefault(main(sources), issuers.name) !== '') violations.push(`${MAIN}: param ${issuers.name} (AUTH_ALLOWED_ISSUERS) must default to '' so the app's own issuers apply, got ${issuers.defaultValue?.text ?? 'no default'}`);
+    return violations;
+  },
+};
+
+const governanceSettings: InfraCheck = {
+  id: 'governance-settings',
+  title: 'governance settings: GOVERNANCE_* come from params whose defaults are the app\'s (src/core/approvals/governance-settings.ts)',
+  run(sources, context) {
+    const violations: string[] = [];
+    const file = main(sources);
+    const defaults = context.governanceDefaults;
+
+    const environments = settingFromMainParam(sources, 'GOVERNANCE_PROTECTED_ENVIRONMENTS', violations);
+    if (environments) {
+      const value = paramDefault(file, environments.name);
+      const expected = defaults.protectedEnvironments.join(',');
+      if (typeof value !== 'string' || value.split(',').map((e) => e.trim()).join(',') !== expected) {
+        violations.push(`${MAIN}: param ${environments.name} (GOVERNANCE_PROTECTED_ENVIRONMENTS) defaults to ${JSON.stringify(value === NOT_LITERAL ? null : value)}; the app's default is '${expected}'`);
+      }
+    }
+
+    const approvals = settingFromMainParam(sources, 'GOVERNANCE_REQUIRED_APPROVALS', violations);
+    if (approvals) {
+      const value = paramDefault(file, approvals.name);
+      if (value !== defaults.requiredApprovals) violations.push(`${MAIN}: param ${approvals.name} (GOVERNANCE_REQUIRED_APPROVALS) defaults to ${String(value === NOT_LITERAL ? null : value)}; the app's default is ${defaults.requiredApprovals}`);
+      const min = lit(approvals.decorators.get('minValue')?.[0]);
+      if (typeof min !== 'number' || min < 1) violations.push(`${MAIN}: param ${approvals.name} (GOVERNANCE_REQUIRED_APPROVALS) needs @minValue(1): zero approvals would make protection a formality`);
+    }
+
+    const ttl = settingFromMainParam(sources, 'GOVERNANCE_APPROVAL_TTL', violations);
+    if (ttl) {
+      const value = paramDefault(file, ttl.name);
+      let ms: number | undefined;
+      try {
+        ms = typeof value === 'string' ? parseDuration(value).milliseconds : undefined;
+      } catch {
+        ms = undefined;
+      }
+      if (ms !== defaults.approvalTtlMs) violations.push(`${MAIN}: param ${ttl.name} (GOVERNANCE_APPROVAL_TTL) defaults to ${JSON.stringify(value === NOT_LITERAL ? null : value)}, which is not the app's default of ${defaults.approvalTtlMs} ms`);
+    }
+    return violations;
+  },
+};
+
+const STORAGE_MODULE = 'modules/storage.bicep';
+const MONITORING_MODULE = 'modules/monitoring.bicep';
+const AUDIT_CONTAINER_PARAM = 'auditArchiveContainerName';
+/** Roles that let a principal create blobs. */
+const BLOB_WRITERS: readonly string[] = [ROLE.storageBlobDataOwner, ROLE.storageBlobDataContributor];
+
+const auditArchive: InfraCheck = {
+  id: 'audit-archive',
+  title: 'audit archive: a container under a time-based retention policy (unlocked, no block-blob appends) is AUDIT_ARCHIVE_CONTAINER; the app can write there and gets nothing broader for it',
+  run(sources) {
+    const violations: string[] = [];
+    const module = moduleByPath(sources, STORAGE_MODULE);
+    const file = module && moduleFile(sources, module);
+    if (!module || !file) return [`${MAIN} does not deploy ${STORAGE_MODULE}`];
+    const container = resourcesOfType(file, 'Microsoft.Storage/storageAccounts/blobServices/containers').find((c) => !c.existing && property(c.body, 'name')?.text === AUDIT_CONTAINER_PARAM);
+    if (!container) return [`${file.path}: no container is named by param ${AUDIT_CONTAINER_PARAM}`];
+    const name = moduleParamLiteral(sources, module, AUDIT_CONTAINER_PARAM);
+    if (typeof name !== 'string' || !/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(name)) violations.push(`${MAIN}: ${AUDIT_CONTAINER_PARAM} must be a valid container name, got ${JSON.stringify(name === NOT_LITERAL ? null : name)}`);
+
+    // The retention policy: a child of that container, nested or with parent:.
+    const policies = resourcesOfType(file, 'Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies').filter(
+      (p) => !p.existing && (p.parent?.symbol === container.symbol || property(p.body, 'parent')?.text === container.symbol),
+    );
+    if (policies.length === 0) violations.push(`${at(file, container.node)}: the audit archive container has no immutabilityPolicies (time-based retention)`);
+    for (const policy of policies) {
+      const where = `${at(file, policy.node)} retention policy '${policy.symbol}'`;
+      if (str(property(policy.body, 'name')) !== 'default') violations.push(`${where}: must be named 'default'`);
+      const days = property(policy.body, 'properties.immutabilityPeriodSinceCreationInDays');
+      const daysParam = days?.type === 'identifier' ? paramNamed(file, days.text) : undefined;
+      if (!daysParam) violations.push(`${where}: immutabilityPeriodSinceCreationInDays must be a param, got ${days?.text ?? 'nothing'}`);
+      else {
+        const min = lit(daysParam.decorators.get('minValue')?.[0]);
+        if (typeof min !== 'number' || min < 1) violations.push(`${file.path}: param ${daysParam.name} needs @minValue(1)`);
+        const fromMain = passedToModule(sources, module, daysParam.name).mainParam;
+        const mainDefault = fromMain ? paramDefault(main(sources), fromMain.name) : NOT_LITERAL;
+        if (typeof mainDefault !== 'number' || mainDefault < 1) violations.push(`${MAIN}: the audit retention (${daysParam.name}) must come from a param with a default of at least 1 day`);
+      }
+      if (lit(property(policy.body, 'properties.allowProtectedAppendWritesAll')) === true) {
+        violations.push(`${where}: allowProtectedAppendWritesAll lets new blocks into block blobs; the archive creates each block blob once and never appends`);
+      }
+      if (lit(property(policy.body, 'properties.allowProtectedAppendWrites')) === true) {
+        violations.push(`${where}: allowProtectedAppendWrites lets append blobs grow under retention; the archive writes block blobs only, each created once`);
+      }
+      // Locking is a POST, never a template's; a locked policy rejects the template's PUT, hence the switch.
+      if (policy.condition) {
+        const negated = /^\(\s*!\s*(\w+)\s*\)$/.exec(policy.condition.text)?.[1];
+        const lockedParam = negated ? passedToModule(sources, module, negated).mainParam : undefined;
+        if (!lockedParam || lockedParam.typeText !== 'bool' || paramDefault(main(sources), lockedParam.name) !== false) {
+          violations.push(`${where}: may only be conditional on !<param> that main.bicep passes from a bool param defaulting to false (the policy was locked by hand), got if ${policy.condition.text}`);
+        }
+      }
+    }
+
+    // AUDIT_ARCHIVE_CONTAINER is that container's name, as the storage module outputs it.
+    const output = outputs(file).find((o) => o.value?.text === `${container.symbol}.name`);
+    const appModule = moduleByPath(sources, APP_MODULE);
+    const found = appSettings(sources);
+    const setting = typeof found === 'string' ? undefined : found.settings.get('AUDIT_ARCHIVE_CONTAINER');
+    const appParam = setting && settingParam(setting);
+    const passed = appModule && appParam ? property(appModule.body, `params.${appParam}`)?.text : undefined;
+    if (!output || passed !== `${module.symbol}.outputs.${output.name}`) {
+      violations.push(`${MAIN}: AUDIT_ARCHIVE_CONTAINER must be the audit container's name as ${STORAGE_MODULE} outputs it (${module.symbol}.outputs.<output = ${container.symbol}.name>), got ${passed ?? setting?.text ?? 'nothing'}`);
+    }
+
+    // The app writes there, and nothing it holds on the account was widened for it.
+    const account = resourcesOfType(file, 'Microsoft.Storage/storageAccounts').find((r) => !r.existing);
+    const appAssignments = roleAssignments(sources).filter((a) => a.file === file && identifiersIn(property(a.resource.body, 'properties.principalId')).includes('appPrincipalId'));
+    const scopedTo = (a: RoleAssignment, resource: ResourceDecl | undefined): boolean => !!resource && a.scope?.symbol === resource.symbol;
+    const canWrite = appAssignments.some((a) => a.roleId && BLOB_WRITERS.includes(a.roleId) && (scopedTo(a, container) || scopedTo(a, account)));
+    if (!canWrite) violations.push(`${file.path}: the app identity cannot create blobs in the audit archive (Storage Blob Data Contributor on the container, or the Blob Data Owner it holds on the account)`);
+    for (const a of appAssignments) {
+      if (a.roleId === ROLE.storageBlobDataContributor && !scopedTo(a, container)) {
+        violations.push(`${at(file, a.resource.node)} role assignment '${a.resource.symbol}': the app's Storage Blob Data Contributor is scoped to '${a.scope?.symbol ?? 'nothing'}', not the audit archive container`);
+      }
+    }
+    return violations;
+  },
+};
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const AZURE_CLI_APP_ID = '04b07795-8ddb-461a-bbee-02f9e1bf7b46';
+const APP_ROLES_FILE = 'infra/app-roles.json';
+const SCOPES_FILE = 'infra/app-api-scopes.json';
+const API_FILE = 'infra/app-api.json';
+
+function jsonFile(sources: InfraSources, path: string, violations: string[]): unknown {
+  const text = sources[path];
+  if (text === undefined) {
+    violations.push(`${path} is missing`);
+    return undefined;
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    violations.push(`${path} is not valid JSON: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
+function records(value: unknown): Array<Record<string, unknown>> {
+  return Array.isArray(value) ? value.filter((v): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v)) : [];
+}
+
+function apiPart(value: unknown, key: string): unknown {
+  const api = value && typeof value === 'object' ? (value as { api?: unknown }).api : undefined;
+  return api && typeof api === 'object' ? (api as Record<string, unknown>)[key] : undefined;
+}
+
+const appRegistration: InfraCheck = {
+  id: 'app-registration',
+  title: "app registration: infra/app-roles.json is exactly the app's APP_ROLES (User and Application, stable ids); the preprovision hook applies it, the scope and the Azure CLI's pre-authorization",
+  run(sources, context) {
+    const violations: string[] = [];
+    const roles = jsonFile(sources, APP_ROLES_FILE, violations);
+    if (roles !== undefined && !Array.isArray(roles)) violations.push(`${APP_ROLES_FILE} must be a JSON array of app roles (az ad app update --app-roles)`);
+    const declared = records(roles);
+    const values = declared.map((r) => r['value']);
+    // Graph removes a role only once it is disabled, so a retired role may stay a while with isEnabled false.
+    const enabled = declared.filter((r) => r['isEnabled'] !== false).map((r) => r['value']);
+    for (const role of context.appRoles) {
+      if (!values.includes(role)) violations.push(`${APP_ROLES_FILE}: app role ${role} (APP_ROLES in src/core/auth/caller.ts) is missing`);
+      else if (!enabled.includes(role)) violations.push(`${APP_ROLES_FILE}: app role ${role} (APP_ROLES in src/core/auth/caller.ts) is disabled`);
+    }
+    for (const value of enabled) if (typeof value !== 'string' || !context.appRoles.includes(value)) violations.push(`${APP_ROLES_FILE}: app role ${JSON.stringify(value)} is not in APP_ROLES (src/core/auth/caller.ts); a retired role stays only disabled`);
+    const ids: unknown[] = [];
+    for (const role of declared) {
+      const label = `${APP_ROLES_FILE}: ${String(role['value'])}`;
+      if (typeof role['id'] !== 'string' || !GUID.test(role['id'])) violations.push(`${label}: id must be a fixed lower-case GUID, got ${JSON.stringify(role['id'])}`);
+      ids.push(role['id']);
+      const members = role['allowedMemberTypes'];
+      if (!Array.isArray(members) || [...members].sort().join() !== 'Application,User') violations.push(`${label}: allowedMemberTypes must be ["User", "Application"], got ${JSON.stringify(members)}`);
+      if (typeof role['isEnabled'] !== 'boolean') violations.push(`${label}: isEnabled must be true (or false for a role being retired)`);
+      for (const field of ['displayName', 'description']) if (typeof role[field] !== 'string' || !(role[field] as string).trim()) violations.push(`${label}: ${field} is empty`);
+    }
+    if (values.length !== new Set(values).size) violations.push(`${APP_ROLES_FILE}: an app role is declared twice`);
+
+    // The delegated scope is created first, then pre-authorized: Graph cannot do both in one request.
+    const scopesOnly = records(apiPart(jsonFile(sources, SCOPES_FILE, violations), 'oauth2PermissionScopes'));
+    const api = jsonFile(sources, API_FILE, violations);
+    const scopes = records(apiPart(api, 'oauth2PermissionScopes'));
+    if (scopes.length === 0) violations.push(`${API_FILE}: no api.oauth2PermissionScopes`);
+    if (JSON.stringify(scopesOnly) !== JSON.stringify(scopes)) violations.push(`${SCOPES_FILE} and ${API_FILE} must declare the same oauth2PermissionScopes`);
+    for (const scope of scopes) {
+      if (typeof scope['id'] !== 'string' || !GUID.test(scope['id'])) violations.push(`${API_FILE}: scope ${String(scope['value'])} needs a fixed lower-case GUID id`);
+      ids.push(scope['id']);
+    }
+    if (ids.length !== new Set(ids).size) violations.push(`${APP_ROLES_FILE}, ${API_FILE}: app role and scope ids must all differ`);
+    const preAuthorized = records(apiPart(api, 'preAuthorizedApplications'));
+    const cli = preAuthorized.find((p) => p['appId'] === AZURE_CLI_APP_ID);
+    if (!cli) violations.push(`${API_FILE}: the Azure CLI (${AZURE_CLI_APP_ID}) is not pre-authorized, so 'az account get-access-token --resource <app ID URI>' asks for consent`);
+    for (const p of preAuthorized) {
+      const granted = p['delegatedPermissionIds'];
+      if (!Array.isArray(granted) || granted.length === 0 || granted.some((id) => !scopes.some((s) => s['id'] === id))) {
+        violations.push(`${API_FILE}: pre-authorized ${String(p['appId'])} must name delegatedPermissionIds of the scopes declared here, got ${JSON.stringify(granted)}`);
+      }
+    }
+
+    // The hook: wired as preprovision on both platforms, and applying these files in order.
+    const yaml = (() => {
+      try {
+        return sources['azure.yaml'] === undefined ? undefined : parseYamlSubset(sources['azure.yaml']);
+      } catch {
+        return undefined; // azure-yaml reports it
+      }
+    })();
+    for (const [platform, hook] of [['posix', PREPROVISION_HOOKS[0]!], ['windows', PREPROVISION_HOOKS[1]!]] as const) {
+      const run = yaml ? yamlAt(yaml, `hooks.preprovision.${platform}.run`) : undefined;
+      if (typeof run !== 'string' || posix.normalize(run) !== hook) violations.push(`azure.yaml: hooks.preprovision.${platform}.run must be ./${hook}, got ${JSON.stringify(run)}`);
+      const text = sources[hook] ?? '';
+      // One command a line: continuation lines (sh `\`, PowerShell backtick) joined.
+      const commands = text.replace(/[\\`]\r?\n\s*/g, ' ').split('\n');
+      const roleFiles = [...text.matchAll(/--app-roles\s+["']?@([^\s"']+)/g)].map((m) => m[1]!);
+      if (roleFiles.length === 0) violations.push(`${hook}: does not apply infra/app-roles.json with --app-roles @<file>`);
+      if (roleFiles.some((path) => !path.endsWith('/app-roles.json'))) violations.push(`${hook}: applies roles from a file other than ${APP_ROLES_FILE}: ${roleFiles.join(', ')}`);
+      const writes = commands.filter((line) => /\bad app (create|update)\b/.test(line));
+      if (writes.length === 0 || writes.some((line) => !/--identifier-uris\b/.test(line))) violations.push(`${hook}: every az ad app create and update must set the app ID URI (--identifier-uris)`);
+      const patched = commands.filter((line) => /\brest --method PATCH\b/.test(line)).map((line) => /--body\s+["']?@[^\s"']*\/(app-api[\w-]*\.json)/.exec(line)?.[1]);
+      if (patched.join() !== 'app-api-scopes.json,app-api.json') violations.push(`${hook}: must PATCH ${SCOPES_FILE} before ${API_FILE} (and nothing else), got ${patched.join(', ') || 'neither'}`);
+      if (!/AUTH_APP_REGISTRATION/.test(text)) violations.push(`${hook}: no AUTH_APP_REGISTRATION=manual way out for registrations managed elsewhere`);
+    }
+    return violations;
+  },
+};
+
+/** Events an alert rule must fire on, each compared exactly to the `event` field of the logged JSON line. */
+interface AlertedEvent {
+  event: string;
+  /** Text the query must also contain. */
+  needles: readonly string[];
+  /** A dimension each occurrence is its own alert by, projected by the query. */
+  splitBy?: string;
+}
+
+export const ALERTED_EVENTS: readonly AlertedEvent[] = [
+  { event: 'rotation.failed', needles: ['traces', 'customEvents', 'RotationFailed'] },
+  { event: 'rotation.break-glass', needles: ['traces'], splitBy: 'requestId' },
+  { event: 'rotation.poison', needles: ['traces'] },
+];
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The action group a rule names: one declared in its file, or a param main.bicep fills with a module's `<group>.id` output. */
+function notifiesActionGroup(sources: InfraSources, file: BicepFile, rule: ResourceDecl, groups: Array<{ file: BicepFile; resource: ResourceDecl }>): boolean {
+  const named = identifiersIn(property(rule.body, 'properties.actions.actionGroups'));
+  if (groups.some(({ file: groupFile, resource }) => groupFile === file && named.includes(resource.symbol))) return true;
+  const mainFile = main(sources);
+  const module = modules(mainFile).find((m) => moduleFile(sources, m) === file);
+  return named.some((name) => {
+    if (!paramNamed(file, name) || !module) return false;
+    const passed = /^(\w+)\.outputs\.(\w+)$/.exec(property(module.body, `params.${name}`)?.text ?? '');
+    const source = passed && modules(mainFile).find((m) => m.symbol === passed[1]);
+    const sourceFile = source && moduleFile(sources, source);
+    const output = sourceFile && outputs(sourceFile).find((o) => o.name === passed[2]);
+    return groups.some(({ file: groupFile, resource }) => groupFile === sourceFile && output?.value?.text === `${resource.symbol}.id`);
+  });
+}
+
 const monitoring: InfraCheck = {
   id: 'monitoring',
-  title: 'monitoring: workspace-based App Insights without local auth; failed-rotation log alert with an optional email',
-  run(sources) {
+  title: 'monitoring: workspace-based App Insights without local auth; log alerts on rotation.failed, rotation.break-glass and rotation.poison, with an optional email',
+  run(sources, context) {
     const violations: string[] = [];
     theOne(sources, 'Microsoft.OperationalInsights/workspaces', violations);
     for (const { file, resource } of theOne(sources, 'Microsoft.Insights/components', violations)) {
@@ -731,6 +1138,7 @@ const monitoring: InfraCheck = {
       const optional = identifiersIn(receivers).find((name) => paramDefault(file, name) === '');
       if (!optional) violations.push(`${at(file, resource.node)}: the email receiver must come from a param that defaults to '' (optional)`);
     }
+    const alerted = new Set<string>();
     for (const { file, resource } of theOne(sources, 'Microsoft.Insights/scheduledQueryRules', violations)) {
       const where = `${at(file, resource.node)} alert '${resource.symbol}'`;
       if (resource.apiVersion !== '2023-03-15-preview') violations.push(`${where}: API version ${resource.apiVersion} (expected 2023-03-15-preview)`);
@@ -739,16 +1147,38 @@ const monitoring: InfraCheck = {
       const query = resolveLiteral(file, property(criteria[0], 'query'));
       if (typeof query !== 'string') violations.push(`${where}: the query must be a literal (or a var holding one)`);
       else {
-        for (const needle of ['traces', 'customEvents', 'RotationFailed']) if (!query.includes(needle)) violations.push(`${where}: the query does not look for ${needle}`);
         // The event name is its own field of the logged JSON line; user text reaches the message's other fields.
-        if (!/\btostring\(\s*\w+\.event\s*\)\s*==\s*"rotation\.failed"/.test(query)) violations.push(`${where}: the query does not compare the event field to "rotation.failed" exactly`);
-        if (/\b(contains|contains_cs|has|has_cs|has_any|hasprefix|hassuffix|startswith|endswith|matches\s+regex|in~|=~)\b[^|\n]*rotation\.failed|\bmessage\b[^|\n]*rotation\.failed/i.test(query)) {
-          violations.push(`${where}: the query matches "rotation.failed" inside text; user text reaches messages, so compare the event field with == instead`);
+        const compared = [...query.matchAll(/\btostring\(\s*\w+\.event\s*\)\s*==\s*"([^"]+)"/g)].map((m) => m[1]!);
+        if (compared.length === 0) violations.push(`${where}: the query compares the event field to no event name exactly`);
+        for (const { event, needles, splitBy } of ALERTED_EVENTS) {
+          const name = escapeRegExp(event);
+          if (new RegExp(`\\b(contains|contains_cs|has|has_cs|has_any|hasprefix|hassuffix|startswith|endswith|matches\\s+regex|in~|=~)\\b[^|\\n]*${name}|\\bmessage\\b[^|\\n]*${name}`, 'i').test(query)) {
+            violations.push(`${where}: the query matches "${event}" inside text; user text reaches messages, so compare the event field with == instead`);
+          }
+          if (!compared.includes(event)) continue;
+          alerted.add(event);
+          for (const needle of needles) if (!query.includes(needle)) violations.push(`${where}: the query does not look for ${needle}`);
+          if (splitBy) {
+            const dimensions = lit(property(criteria[0], 'dimensions'));
+            const split = Array.isArray(dimensions) && dimensions.some((d) => !!d && typeof d === 'object' && !Array.isArray(d) && d['name'] === splitBy);
+            if (!split || !new RegExp(`\\b${splitBy}\\s*=`).test(query)) violations.push(`${where}: each ${event} must be its own alert: project ${splitBy} in the query and split by it (dimensions)`);
+          }
         }
       }
       if (!/applicationinsights/i.test(property(resource.body, 'properties.scopes')?.text ?? '')) violations.push(`${where}: must be scoped to the Application Insights component`);
-      const actionGroups = property(resource.body, 'properties.actions.actionGroups');
-      if (!groups.some(({ resource: group }) => identifiersIn(actionGroups).includes(group.symbol))) violations.push(`${where}: does not notify the action group`);
+      if (!notifiesActionGroup(sources, file, resource, groups)) violations.push(`${where}: does not notify the action group`);
+    }
+    for (const { event } of ALERTED_EVENTS) {
+      if (!alerted.has(event)) violations.push(`no alert rule compares the event field to "${event}" exactly`);
+      if (!context.loggedEvents.includes(event)) violations.push(`an alert waits for "${event}", but src logs no event of that name`);
+    }
+    // The app's metrics (docs/metrics.md) and the host's telemetry are sent with the app's identity, local auth being off.
+    const publisher = roleAssignments(sources).find((a) => a.roleId === ROLE.monitoringMetricsPublisher && a.scope?.type === 'Microsoft.Insights/components');
+    if (!publisher || !identifiersIn(property(publisher.resource.body, 'properties.principalId')).includes('appPrincipalId')) {
+      violations.push('Monitoring Metrics Publisher must be assigned on the Application Insights component to appPrincipalId, the app\'s identity that publishes its metrics');
+    }
+    if (!property(moduleByPath(sources, MONITORING_MODULE)?.body, 'params.appPrincipalId')?.text.includes('identity.outputs.principalId')) {
+      violations.push(`${MAIN}: ${MONITORING_MODULE}'s appPrincipalId must be the app identity's (identity.outputs.principalId)`);
     }
     return violations;
   },
@@ -911,6 +1341,124 @@ const azureYaml: InfraCheck = {
   },
 };
 
+const APP_SERVICE_MODULE = 'modules/app-service-access.bicep';
+
+const appServiceAccess: InfraCheck = {
+  id: 'app-service-access',
+  title: 'app-service consumers: Website Contributor for the app on each listed site only, in its own resource group, none by default',
+  run(sources) {
+    const violations: string[] = [];
+    const mainFile = main(sources);
+    const module = moduleByPath(sources, APP_SERVICE_MODULE);
+    const file = module && moduleFile(sources, module);
+    if (!module || !file) return [`${MAIN} does not deploy ${APP_SERVICE_MODULE}`];
+    const list = loopSource(module.loop);
+    const listParam = list?.type === 'identifier' ? params(mainFile).find((p) => p.name === list.text) : undefined;
+    const listDefault = listParam && paramDefault(mainFile, listParam.name);
+    if (!listParam || listParam.typeText !== 'string[]' || !Array.isArray(listDefault) || listDefault.length !== 0) {
+      violations.push(`${at(mainFile, module.node)}: ${APP_SERVICE_MODULE} must be deployed once per site of a string[] param that defaults to [] (no site is granted unless listed), got ${list?.text ?? 'no loop'}`);
+    }
+    const scope = property(module.body, 'scope');
+    const variable = loopVariable(module.loop);
+    if (calleeName(scope) !== 'resourceGroup' || !callArguments(scope).every((arg) => variable !== undefined && identifiersIn(arg).includes(variable))) {
+      violations.push(`${at(mainFile, module.node)}: ${APP_SERVICE_MODULE} must be scoped to each site's own resource group (scope: resourceGroup(<from ${variable ?? 'the site id'}>)), got ${scope?.text ?? 'none'}`);
+    }
+    if (!property(module.body, 'params.appPrincipalId')?.text.includes('identity.outputs.principalId')) {
+      violations.push(`${at(mainFile, module.node)}: ${APP_SERVICE_MODULE}'s appPrincipalId must be the app identity's (identity.outputs.principalId)`);
+    }
+    const site = resourcesOfType(file, 'Microsoft.Web/sites').find((r) => r.existing);
+    if (!site) return [...violations, `${file.path}: no existing Microsoft.Web/sites reference`];
+    const grants = roleAssignments(sources).filter((a) => a.file === file);
+    if (grants.length !== 1 || grants[0]!.roleId !== ROLE.websiteContributor || grants[0]!.scope?.symbol !== site.symbol) {
+      violations.push(`${file.path}: the only grant must be Website Contributor on the site (${site.symbol})`);
+    }
+    for (const grant of grants) {
+      if (!identifiersIn(property(grant.resource.body, 'properties.principalId')).includes('appPrincipalId')) violations.push(`${at(file, grant.resource.node)}: Website Contributor must go to appPrincipalId, the app's identity`);
+    }
+    return violations;
+  },
+};
+
+const STORAGE_KEY_MODULE = 'modules/storage-account-key-access.bicep';
+
+const storageKeyAccess: InfraCheck = {
+  id: 'storage-key-access',
+  title: 'storage-account-key consumers: Storage Account Key Operator Service Role for the app on each listed account only, in its own resource group, none by default',
+  run(sources) {
+    const violations: string[] = [];
+    const mainFile = main(sources);
+    const module = moduleByPath(sources, STORAGE_KEY_MODULE);
+    const file = module && moduleFile(sources, module);
+    if (!module || !file) return [`${MAIN} does not deploy ${STORAGE_KEY_MODULE}`];
+    const list = loopSource(module.loop);
+    const listParam = list?.type === 'identifier' ? params(mainFile).find((p) => p.name === list.text) : undefined;
+    const listDefault = listParam && paramDefault(mainFile, listParam.name);
+    if (!listParam || listParam.typeText !== 'string[]' || !Array.isArray(listDefault) || listDefault.length !== 0) {
+      violations.push(`${at(mainFile, module.node)}: ${STORAGE_KEY_MODULE} must be deployed once per account of a string[] param that defaults to [] (no account is granted unless listed), got ${list?.text ?? 'no loop'}`);
+    }
+    const scope = property(module.body, 'scope');
+    const variable = loopVariable(module.loop);
+    if (calleeName(scope) !== 'resourceGroup' || !callArguments(scope).every((arg) => variable !== undefined && identifiersIn(arg).includes(variable))) {
+      violations.push(`${at(mainFile, module.node)}: ${STORAGE_KEY_MODULE} must be scoped to each account's own resource group (scope: resourceGroup(<from ${variable ?? 'the account id'}>)), got ${scope?.text ?? 'none'}`);
+    }
+    if (!property(module.body, 'params.appPrincipalId')?.text.includes('identity.outputs.principalId')) {
+      violations.push(`${at(mainFile, module.node)}: ${STORAGE_KEY_MODULE}'s appPrincipalId must be the app identity's (identity.outputs.principalId)`);
+    }
+    const account = resourcesOfType(file, 'Microsoft.Storage/storageAccounts').find((r) => r.existing);
+    if (!account) return [...violations, `${file.path}: no existing Microsoft.Storage/storageAccounts reference`];
+    const grants = roleAssignments(sources).filter((a) => a.file === file);
+    if (grants.length !== 1 || grants[0]!.roleId !== ROLE.storageAccountKeyOperator || grants[0]!.scope?.symbol !== account.symbol) {
+      violations.push(`${file.path}: the only grant must be Storage Account Key Operator Service Role on the account (${account.symbol}), not its resource group`);
+    }
+    for (const grant of grants) {
+      if (!identifiersIn(property(grant.resource.body, 'properties.principalId')).includes('appPrincipalId')) violations.push(`${at(file, grant.resource.node)}: Storage Account Key Operator Service Role must go to appPrincipalId, the app's identity`);
+    }
+    // The role is granted anywhere else only by this module: the app's own storage account never needs its keys.
+    for (const other of roleAssignments(sources).filter((a) => a.roleId === ROLE.storageAccountKeyOperator && a.file !== file)) {
+      violations.push(`${at(other.file, other.resource.node)}: Storage Account Key Operator Service Role is granted only by ${STORAGE_KEY_MODULE}`);
+    }
+    return violations;
+  },
+};
+
+const ROTATION_EVENTS_MODULE = 'modules/rotation-events-topic.bicep';
+
+const rotationEvents: InfraCheck = {
+  id: 'rotation-events',
+  title: 'rotation events: an Event Grid topic in the CloudEvents 1.0 schema, local auth disabled, TLS 1.2; EventGrid Data Sender for the app on that topic only; ROTATION_EVENTS_TOPIC_ENDPOINT from it',
+  run(sources) {
+    const violations: string[] = [];
+    const mainFile = main(sources);
+    const module = moduleByPath(sources, ROTATION_EVENTS_MODULE);
+    const file = module && moduleFile(sources, module);
+    if (!module || !file) return [`${MAIN} does not deploy ${ROTATION_EVENTS_MODULE}`];
+    const topic = resourcesOfType(file, 'Microsoft.EventGrid/topics').find((r) => !r.existing);
+    if (!topic) return [`${file.path}: no Microsoft.EventGrid/topics`];
+    const expect = (path: string, wanted: string | boolean) => {
+      const value = resolveLiteral(file, property(topic.body, path));
+      if (value !== wanted) violations.push(`${at(file, topic.node)}: ${path} is ${JSON.stringify(value === NOT_LITERAL ? 'not a literal' : value)}, must be ${JSON.stringify(wanted)}`);
+    };
+    expect('properties.inputSchema', 'CloudEventSchemaV1_0');
+    expect('properties.disableLocalAuth', true);
+    expect('properties.minimumTlsVersionAllowed', '1.2');
+    const grants = roleAssignments(sources).filter((a) => a.roleId === ROLE.eventGridDataSender);
+    if (grants.length !== 1 || grants[0]!.file !== file || grants[0]!.scope?.symbol !== topic.symbol) {
+      violations.push(`${file.path}: EventGrid Data Sender must be granted once, on the topic (${topic.symbol}) only`);
+    }
+    for (const grant of grants) {
+      if (!identifiersIn(property(grant.resource.body, 'properties.principalId')).includes('appPrincipalId')) violations.push(`${at(grant.file, grant.resource.node)}: EventGrid Data Sender must go to appPrincipalId, the app's identity`);
+    }
+    if (!property(module.body, 'params.appPrincipalId')?.text.includes('identity.outputs.principalId')) {
+      violations.push(`${at(mainFile, module.node)}: ${ROTATION_EVENTS_MODULE}'s appPrincipalId must be the app identity's (identity.outputs.principalId)`);
+    }
+    const app = moduleByPath(sources, 'modules/function-app.bicep');
+    if (!app || !property(app.body, 'params.rotationEventsTopicEndpoint')?.text.includes(`${module.symbol}.outputs.endpoint`)) {
+      violations.push(`${MAIN}: the function app's rotationEventsTopicEndpoint must be ${module.symbol}.outputs.endpoint (ROTATION_EVENTS_TOPIC_ENDPOINT)`);
+    }
+    return violations;
+  },
+};
+
 export const INFRA_CHECKS: readonly InfraCheck[] = [
   syntax,
   scopes,
@@ -923,6 +1471,13 @@ export const INFRA_CHECKS: readonly InfraCheck[] = [
   keyVault,
   governedVaults,
   eventSubscriptions,
+  appServiceAccess,
+  storageKeyAccess,
+  rotationEvents,
+  authSettings,
+  governanceSettings,
+  auditArchive,
+  appRegistration,
   monitoring,
   tags,
   outputsCheck,

@@ -23,10 +23,20 @@ const appModules = readdirSync(functionsDir)
 describe('npm start, end to end with the real app', () => {
   let app: RunningLocalApp;
   let logs: CapturedLogs;
+  let authorization = '';
 
   beforeAll(async () => {
     logs = captureLogs();
-    app = await startLocalApp({ apiPort: 0, emulatorPort: 0, azuritePorts: 'free', modules: appModules, runTimers: false, logger: logs.logger });
+    app = await startLocalApp({ apiPort: 0, emulatorPort: 0, identityProviderPort: 0, azuritePorts: 'free', modules: appModules, runTimers: false, logger: logs.logger });
+    // As the guide says: a token from the local identity provider's POST /token.
+    const answer = await fetch(`${app.summary.identityProvider}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sub: 'alice', roles: ['Rotation.Read', 'Rotation.Operate'] }),
+    });
+    const issued = (await answer.json()) as { access_token: string; token_type: string; expires_in: number };
+    expect(issued.token_type).toBe('Bearer');
+    authorization = `Bearer ${issued.access_token}`;
   });
 
   afterAll(async () => {
@@ -36,10 +46,12 @@ describe('npm start, end to end with the real app', () => {
   it('serves the API, with the example policies loaded', async () => {
     // Act
     const health = await fetch(`${app.summary.api}/health`);
-    const listed = (await (await fetch(`${app.summary.api}/policies`)).json()) as { items: unknown[] };
+    const anonymous = await fetch(`${app.summary.api}/policies`);
+    const listed = (await (await fetch(`${app.summary.api}/policies`, { headers: { authorization } })).json()) as { items: unknown[] };
 
     // Assert
     expect(health.status).toBe(200);
+    expect(anonymous.status).toBe(401);
     expect(app.loadedExamples).toEqual(['orders-api-key', 'webhook-signing-key', 'session-token-keys']);
     expect(listed.items).toHaveLength(3);
   });
@@ -55,7 +67,7 @@ describe('npm start, end to end with the real app', () => {
     // Act
     const rotate = await fetch(`${app.summary.api}/policies/orders-api-key/rotate`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization },
       body: JSON.stringify({ reason: 'trying it out' }),
     });
 
@@ -64,7 +76,7 @@ describe('npm start, end to end with the real app', () => {
     const secret = await secrets.getSecret('orders-api-key');
     expect(secret.value).toHaveLength(40);
     expect(secret.properties.tags?.[MANAGED_TAGS.policyId]).toBe('orders-api-key');
-    const rotations = (await (await fetch(`${app.summary.api}/policies/orders-api-key/rotations`)).json()) as { items: { action: string }[] };
+    const rotations = (await (await fetch(`${app.summary.api}/policies/orders-api-key/rotations`, { headers: { authorization } })).json()) as { items: { action: string }[] };
     expect(rotations.items.map((r) => r.action)).toContain('rotation.succeeded');
     await logs.waitFor((e) => e.message === "Executed 'onKeyVaultEvent' (Succeeded)");
     expect(logs.entries.filter((e) => e.level === 'error')).toEqual([]);

@@ -131,6 +131,32 @@ export function describePolicyStateStoreContract(name: string, makeStore: () => 
       expect([one?.state.currentVersion, two?.state.currentVersion]).toEqual(['one', 'two']);
     });
 
+    it('reads the states of many policies at once, each as get() reads it; one without state, or not asked for, has no entry', async () => {
+      // Arrange: 'p-b' lies between the ids asked for, so a read of the range would find it.
+      for (const id of ['p-a', 'p-b', 'p-c', 'p-d']) await store.save(aState(id, { currentVersion: `${id}-v1`, active: anActiveRotation({ rotationId: `rot-${id}` }) }), undefined);
+      await store.delete('p-c');
+
+      // Act
+      const many = await store.getMany(['p-d', 'p-a', 'p-c', 'p-no-state', 'p-a']);
+
+      // Assert
+      expect([...many.keys()].sort()).toEqual(['p-a', 'p-d']);
+      expect(many.get('p-a')).toEqual(await store.get('p-a'));
+      expect(many.get('p-d')).toEqual(await store.get('p-d'));
+      expect(many.get('p-d')?.state.active?.leaseExpiresAt).toBeInstanceOf(Date);
+    });
+
+    it('reads no state for no policy ids', async () => {
+      // Arrange
+      await store.save(aState('p1'), undefined);
+
+      // Act
+      const many = await store.getMany([]);
+
+      // Assert
+      expect(many.size).toBe(0);
+    });
+
     it('deletes a state, and deleting a missing one is no error', async () => {
       // Arrange
       await store.save(aState('p1'), undefined);

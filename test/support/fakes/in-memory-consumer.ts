@@ -122,6 +122,13 @@ export function fakeCacheKind(server: FakeServer): ConsumerKind<z.output<typeof 
       if (passwords.length < 1 || passwords.length > 2) throw new Error('one or two passwords');
       existing.passwords = passwords.map((password) => password.reveal());
     },
+    async addAcceptedPassword(_spec, admin, login, password) {
+      server.checkAdmin(admin);
+      server.calls.push(`add:${login}`);
+      const existing = server.logins.get(login);
+      if (!existing) throw new Error(`login '${login}' does not exist`);
+      existing.passwords = [...existing.passwords, password.reveal()];
+    },
     verify: (_spec, credential) => verifyOn(server, 'fake-cache', credential),
     sessions: (_spec, admin, login) => sessionsOn(server, admin, login),
   };

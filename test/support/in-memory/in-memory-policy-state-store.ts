@@ -3,7 +3,7 @@ import { ConcurrencyConflictError } from '../../../src/core/errors.js';
 import type { PolicyState, PolicyStateStore, VersionedPolicyState } from '../../../src/core/ports.js';
 import { EtagSequence, FaultInjector } from './fault-injector.js';
 
-export type PolicyStateStoreOperation = 'get' | 'save' | 'delete';
+export type PolicyStateStoreOperation = 'get' | 'getMany' | 'save' | 'delete';
 
 export class InMemoryPolicyStateStore implements PolicyStateStore {
   readonly faults = new FaultInjector<PolicyStateStoreOperation>();
@@ -22,6 +22,14 @@ export class InMemoryPolicyStateStore implements PolicyStateStore {
     await this.faults.enter('get');
     const stored = this.#states.get(policyId);
     return stored && structuredClone(stored);
+  }
+
+  async getMany(policyIds: readonly string[]): Promise<Map<string, VersionedPolicyState>> {
+    await this.faults.enter('getMany');
+    return new Map(policyIds.flatMap((id) => {
+      const stored = this.#states.get(id);
+      return stored ? [[id, structuredClone(stored)] as const] : [];
+    }));
   }
 
   async save(state: PolicyState, expectedEtag: string | undefined): Promise<VersionedPolicyState> {

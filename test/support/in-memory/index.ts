@@ -6,6 +6,7 @@ import { InMemoryPolicyStateStore } from './in-memory-policy-state-store.js';
 import { InMemoryScheduleIndex } from './in-memory-schedule-index.js';
 
 export { FaultInjector } from './fault-injector.js';
+export { InMemoryAuditArchive } from './in-memory-audit-archive.js';
 export { InMemoryAuditLog, type AuditLogOperation } from './in-memory-audit-log.js';
 export { InMemoryPolicyRepository, type PolicyRepositoryOperation } from './in-memory-policy-repository.js';
 export { InMemoryPolicyStateStore, type PolicyStateStoreOperation } from './in-memory-policy-state-store.js';

@@ -36,10 +36,17 @@ export const multiPassword: RotationStrategy = {
         const password = run.newValue();
         // Both values derive from what Key Vault holds and what this invocation generated: repeating this after a crash
         // replaces the extra password a dead attempt added instead of accumulating them.
-        const passwords = current ? [current.password, password] : [password];
         for (const consumer of run.consumers) {
-          await consumer.kind.setAcceptedPasswords!(consumer.spec, await run.admin(consumer), consumer.spec.login, passwords);
-          await run.recordConsumer(consumer, consumer.spec.login, current ? 'accepts the current and the new password' : 'accepts the new password');
+          const admin = await run.admin(consumer);
+          if (current) {
+            await consumer.kind.setAcceptedPasswords!(consumer.spec, admin, consumer.spec.login, [current.password, password]);
+            await run.recordConsumer(consumer, consumer.spec.login, 'accepts the current and the new password');
+          } else {
+            // A first rotation: the vault holds no credential, but applications may use a password set by hand.
+            // It stays until the revoke, after the drain; replacing the login's passwords here would lock them out.
+            await consumer.kind.addAcceptedPassword!(consumer.spec, admin, consumer.spec.login, password);
+            await run.recordConsumer(consumer, consumer.spec.login, 'accepts the new password beside the passwords it had');
+          }
         }
         return { kind: 'done', patch: { consumers: progressOf(run.consumers, 'prepared', (c) => c.spec.login, run.now) } };
       },
@@ -78,7 +85,11 @@ export const multiPassword: RotationStrategy = {
       },
     },
   ],
-  /** The extra password goes: nothing switched to it, and the current one is all that stays. */
+  /**
+   * The extra password goes: nothing switched to it, and the current one is all that stays. A first
+   * rotation has no current one to go back to, and the login's own passwords must stay: its added
+   * password is left (never stored anywhere, it is known to nobody) until the next rotation's revoke.
+   */
   async rollback(run) {
     const current = await currentCredential(run);
     if (!current) return;

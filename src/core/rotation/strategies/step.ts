@@ -3,7 +3,7 @@
  * the rotation after each, and completes it after the last. A step is idempotent: a
  * resumed rotation runs it again, with the same inputs or with a freshly generated value.
  */
-import type { AdminCredential, ConsumerKind, ConsumerSpec } from '../../consumers/consumer-port.js';
+import type { AdminCredential, ConsumerKind, ConsumerSpec, FollowerKind, FollowerSpec, IssuerKind, IssuerSpec, SwitchedVersion } from '../../consumers/consumer-port.js';
 import type { RotationPolicy } from '../../policy/policy.js';
 import type { ActiveRotation, ConsumerProgress, DrainStatus, PolicyState, RotationStep, SecretVersionInfo } from '../../ports.js';
 import type { SecretValue } from '../../secret-value.js';
@@ -15,6 +15,18 @@ export interface BoundConsumer {
   kind: ConsumerKind;
 }
 
+/** The consumer that issues the policy's credential (storage account, Entra application) with its kind. */
+export interface BoundIssuer {
+  spec: IssuerSpec;
+  kind: IssuerKind;
+}
+
+/** A follower of the policy (replica, webhook...) with the kind that serves it. */
+export interface BoundFollower {
+  spec: FollowerSpec;
+  kind: FollowerKind;
+}
+
 /** What a step may use. The engine builds one per invocation; the new value lives only here, in memory. */
 export interface StepRun {
   readonly policy: RotationPolicy;
@@ -22,15 +34,24 @@ export interface StepRun {
   /** The rotation as persisted before this step. */
   readonly active: ActiveRotation;
   readonly now: Date;
+  /** The consumers that hold a login, in the policy's order. */
   readonly consumers: readonly BoundConsumer[];
+  /** The consumers told of the version after the switch. */
+  readonly followers: readonly BoundFollower[];
+  /** The consumer that issues the credential, for the issued-credential strategy. */
+  readonly issuer: BoundIssuer | undefined;
   /** How long timer and event triggers leave a waiting rotation before checking its drain again. */
   readonly drainCheckIntervalInMs: number;
   /** The rotator's credential for a consumer, resolved once per invocation from Key Vault or Entra ID. */
   admin(consumer: BoundConsumer): Promise<AdminCredential>;
   /** Generates the new value with the policy's generator (with consumers: the password), once per invocation; later calls return the same one. */
   newValue(): SecretValue;
-  /** What newValue() generated in this invocation, if anything. */
+  /** Holds a value an issuer made as this invocation's new value, as newValue() holds a generated one. */
+  adoptNewValue(value: SecretValue): void;
+  /** What newValue() generated (or adoptNewValue() was given) in this invocation, if anything. */
   readonly pendingValue: SecretValue | undefined;
+  /** A version's value (latest when no version), into memory only; undefined when there is none. */
+  readValue(version?: string): Promise<SecretValue | undefined>;
   /** The JSON credential a version of the secret holds (latest when no version), or undefined when there is none. */
   readCredential(version?: string): Promise<Credential | undefined>;
   /** The latest version's properties. */
@@ -42,8 +63,10 @@ export interface StepRun {
    * if that version holds that login (a version written by hand in between is left alone).
    */
   retireVersion(version: string, login?: string): Promise<void>;
-  /** Audits one consumer's part of the step: which consumer, which login; never a value. */
-  recordConsumer(consumer: BoundConsumer, login: string, detail: string): Promise<void>;
+  /** The version this rotation switched to, as its followers are told of it; only after the switch. */
+  switchedVersion(): Promise<SwitchedVersion>;
+  /** Audits one consumer's part of the step: which consumer, which login (followers have none); never a value. */
+  recordConsumer(consumer: BoundConsumer | BoundFollower | BoundIssuer, login: string | undefined, detail: string): Promise<void>;
 }
 
 export type StepOutcome =
@@ -70,7 +93,7 @@ export interface RotationStrategy {
   rollback?(run: StepRun): Promise<void>;
 }
 
-export function progressOf(consumers: readonly BoundConsumer[], status: ConsumerProgress['status'], login: (consumer: BoundConsumer) => string, at: Date, sessions?: Map<string, number>): Record<string, ConsumerProgress> {
+export function progressOf<Bound extends { spec: { name: string } }>(consumers: readonly Bound[], status: ConsumerProgress['status'], login: (consumer: Bound) => string, at: Date, sessions?: Map<string, number>): Record<string, ConsumerProgress> {
   return Object.fromEntries(
     consumers.map((consumer) => {
       const count = sessions?.get(consumer.spec.name);

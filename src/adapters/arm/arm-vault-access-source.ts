@@ -1,0 +1,188 @@
+/**
+ * VaultAccessSource over ARM with the real clients: vaults.get (@azure/arm-keyvault),
+ * roleAssignments.listForScope with atScope() and roleDefinitions.get
+ * (@azure/arm-authorization), and diagnostic settings through the generic ServiceClient.
+ * Errors are rebuilt from status and code alone (a RestError keeps the request it failed on):
+ * 404 is NotFoundError, 401/403 and other refusals are permanent, 429, 5xx and network
+ * failures transient.
+ */
+import { createPipelineRequest, isRestError, RestError } from '@azure/core-rest-pipeline';
+import { NotFoundError, PermanentDependencyError, TransientDependencyError } from '../../core/errors.js';
+import type {
+  AccessPolicyEntry,
+  DiagnosticSetting,
+  PrincipalType,
+  ReadVaultOptions,
+  RoleAssignment,
+  RoleDefinition,
+  VaultAccessSource,
+  VaultProperties,
+} from '../../core/reports/access/ports.js';
+import { PRINCIPAL_TYPES } from '../../core/reports/access/ports.js';
+import type { ArmClients } from './arm-clients.js';
+
+export const DIAGNOSTIC_SETTINGS_API_VERSION = '2021-05-01-preview';
+
+const VAULT_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.KeyVault\/vaults\/([^/]+)$/i;
+
+function partsOf(resourceId: string): { subscriptionId: string; resourceGroup: string; name: string } {
+  const match = VAULT_ID.exec(resourceId);
+  if (!match) throw new PermanentDependencyError(`'${resourceId.slice(0, 300)}' is not a Key Vault resource id`);
+  return { subscriptionId: match[1]!, resourceGroup: match[2]!, name: match[3]! };
+}
+
+/** The scope argument of arm-authorization's operations is written into the path as is: no leading slash. */
+function scopeArgument(resourceId: string): string {
+  return resourceId.replace(/^\/+/, '');
+}
+
+export function armError(error: unknown, what: string): Error {
+  if (!isRestError(error)) {
+    if (error instanceof Error && error.name === 'AbortError') return error;
+    return new TransientDependencyError(`ARM ${what} failed: ${error instanceof Error ? error.message.slice(0, 300) : 'unknown error'}`);
+  }
+  const status = error.statusCode;
+  const message = `ARM ${what} answered ${status ?? 'no status'}${error.code ? ` ${error.code}` : ''}`;
+  if (status === 404) return new NotFoundError(message);
+  if (status === undefined || status === 408 || status === 429 || status >= 500) return new TransientDependencyError(message);
+  return new PermanentDependencyError(message);
+}
+
+function principalType(value: string | undefined): PrincipalType {
+  return (PRINCIPAL_TYPES as readonly string[]).includes(value ?? '') ? (value as PrincipalType) : 'Unknown';
+}
+
+const lower = (values: readonly string[] | undefined): string[] => (values ?? []).map((v) => String(v).toLowerCase());
+
+export class ArmVaultAccessSource implements VaultAccessSource {
+  constructor(private readonly clients: ArmClients) {}
+
+  async getVault(resourceId: string, options: ReadVaultOptions = {}): Promise<VaultProperties> {
+    const { subscriptionId, resourceGroup, name } = partsOf(resourceId);
+    let vault;
+    try {
+      vault = await this.clients.keyVault(subscriptionId).vaults.get(resourceGroup, name, { ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}) });
+    } catch (error) {
+      throw armError(error, `vault ${name}`);
+    }
+    const p = vault.properties;
+    const acls = p.networkAcls;
+    return {
+      resourceId: vault.id ?? resourceId,
+      name: (vault.name ?? name).toLowerCase(),
+      vaultUri: p.vaultUri ?? `https://${name.toLowerCase()}.vault.azure.net/`,
+      ...(p.enableRbacAuthorization !== undefined ? { enableRbacAuthorization: p.enableRbacAuthorization } : {}),
+      accessPolicies: (p.accessPolicies ?? []).map(
+        (entry): AccessPolicyEntry => ({
+          tenantId: entry.tenantId,
+          objectId: entry.objectId,
+          ...(entry.applicationId ? { applicationId: entry.applicationId } : {}),
+          permissions: { secrets: lower(entry.permissions.secrets), keys: lower(entry.permissions.keys), certificates: lower(entry.permissions.certificates) },
+        }),
+      ),
+      ...(p.enableSoftDelete !== undefined ? { enableSoftDelete: p.enableSoftDelete } : {}),
+      ...(p.softDeleteRetentionInDays !== undefined ? { softDeleteRetentionInDays: p.softDeleteRetentionInDays } : {}),
+      ...(p.enablePurgeProtection !== undefined ? { enablePurgeProtection: p.enablePurgeProtection } : {}),
+      ...(p.publicNetworkAccess !== undefined ? { publicNetworkAccess: p.publicNetworkAccess } : {}),
+      ...(acls
+        ? {
+            networkAcls: {
+              // ARM's default when a rule set omits it.
+              defaultAction: acls.defaultAction === 'Deny' ? 'Deny' : 'Allow',
+              ...(acls.bypass ? { bypass: acls.bypass } : {}),
+              ipRules: (acls.ipRules ?? []).map((rule) => rule.value),
+              virtualNetworkRules: (acls.virtualNetworkRules ?? []).map((rule) => rule.id),
+            },
+          }
+        : {}),
+    };
+  }
+
+  async listDiagnosticSettings(resourceId: string, options: ReadVaultOptions = {}): Promise<DiagnosticSetting[]> {
+    partsOf(resourceId);
+    const url = `${this.clients.endpoint}${resourceId}/providers/Microsoft.Insights/diagnosticSettings?api-version=${DIAGNOSTIC_SETTINGS_API_VERSION}`;
+    let status: number;
+    let text: string | undefined;
+    try {
+      const response = await this.clients.service.sendRequest(createPipelineRequest({ url, method: 'GET', ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}) }));
+      status = response.status;
+      text = response.bodyAsText ?? undefined;
+    } catch (error) {
+      throw armError(error, 'diagnostic settings');
+    }
+    let body: { value?: unknown; error?: { code?: unknown } } | undefined;
+    try {
+      body = text ? (JSON.parse(text) as typeof body) : undefined;
+    } catch {
+      body = undefined;
+    }
+    if (status < 200 || status >= 300) {
+      const code = typeof body?.error?.code === 'string' ? body.error.code : undefined;
+      throw armError(new RestError('ARM refused', { statusCode: status, ...(code ? { code } : {}) }), 'diagnostic settings');
+    }
+    if (!Array.isArray(body?.value)) throw new TransientDependencyError('ARM diagnostic settings answered without a value list');
+    return (body.value as Array<{ name?: string; properties?: Record<string, unknown> }>).map((setting) => {
+      const properties = setting.properties ?? {};
+      const text = (key: string): string | undefined => (typeof properties[key] === 'string' && properties[key] ? (properties[key] as string) : undefined);
+      const logs = Array.isArray(properties['logs']) ? (properties['logs'] as Array<Record<string, unknown>>) : [];
+      const workspaceId = text('workspaceId');
+      const storageAccountId = text('storageAccountId');
+      const eventHubAuthorizationRuleId = text('eventHubAuthorizationRuleId');
+      return {
+        name: String(setting.name ?? ''),
+        logs: logs.map((log) => ({
+          ...(typeof log['category'] === 'string' ? { category: log['category'] } : {}),
+          ...(typeof log['categoryGroup'] === 'string' ? { categoryGroup: log['categoryGroup'] } : {}),
+          enabled: log['enabled'] === true,
+        })),
+        ...(workspaceId ? { workspaceId } : {}),
+        ...(storageAccountId ? { storageAccountId } : {}),
+        ...(eventHubAuthorizationRuleId ? { eventHubAuthorizationRuleId } : {}),
+      };
+    });
+  }
+
+  async *listRoleAssignments(resourceId: string, options: ReadVaultOptions = {}): AsyncIterable<RoleAssignment> {
+    const { subscriptionId } = partsOf(resourceId);
+    const client = this.clients.authorization(subscriptionId);
+    const scope = scopeArgument(resourceId);
+    const definitions = new Map<string, Promise<RoleDefinition>>();
+    const definition = (roleDefinitionId: string): Promise<RoleDefinition> => {
+      const id = roleDefinitionId.slice(roleDefinitionId.lastIndexOf('/') + 1).toLowerCase();
+      let pending = definitions.get(id);
+      if (!pending) {
+        pending = client.roleDefinitions.get(scope, id, { ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}) }).then(
+          (role) => ({
+            id,
+            roleName: role.roleName ?? id,
+            type: role.roleType ?? 'CustomRole',
+            permissions: (role.permissions ?? []).map((p) => ({ actions: p.actions ?? [], notActions: p.notActions ?? [], dataActions: p.dataActions ?? [], notDataActions: p.notDataActions ?? [] })),
+          }),
+          (error: unknown) => {
+            throw armError(error, `role definition ${id}`);
+          },
+        );
+        definitions.set(id, pending);
+      }
+      return pending;
+    };
+    try {
+      for await (const assignment of client.roleAssignments.listForScope(scope, { filter: 'atScope()', ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}) })) {
+        if (!assignment.id || !assignment.roleDefinitionId || !assignment.principalId) continue;
+        yield {
+          id: assignment.id,
+          scope: assignment.scope ?? '',
+          principalId: assignment.principalId.toLowerCase(),
+          principalType: principalType(assignment.principalType),
+          roleDefinition: await definition(assignment.roleDefinitionId),
+          ...(assignment.condition ? { condition: assignment.condition } : {}),
+          ...(assignment.description ? { description: assignment.description } : {}),
+          ...(assignment.createdOn ? { createdOn: assignment.createdOn } : {}),
+        };
+      }
+    } catch (error) {
+      if (error instanceof NotFoundError || error instanceof PermanentDependencyError || error instanceof TransientDependencyError) throw error;
+      throw armError(error, 'role assignments');
+    }
+  }
+}

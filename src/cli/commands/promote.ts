@@ -1,0 +1,67 @@
+/**
+ * `kvrot promote --from staging --to production -f Secretfile.yml [--wait]`: applies to the
+ * target what was applied and smoke-tested in the source, through the target's approvals. The
+ * gate is .kvrot/state.json: the source's last smoke test must exist, have passed, have been run
+ * with this Secretfile at the same content (its hash covers every profile's var files), and come
+ * after the source's last apply. Then the file is applied to the target with the target's profile.
+ */
+import type { Command } from 'commander';
+import { connect, withApiOptions, type ApiCommandOptions } from '../api/connect.js';
+import { waitTimeoutOf, withSecretfileOptions, type ApplyOptions, type SecretfileCommandOptions } from '../apply-plan.js';
+import type { CliCommand } from '../command.js';
+import { CliUsageError, CliValidationError } from '../errors.js';
+import type { ExitCode } from '../exit-codes.js';
+import type { CliIo } from '../io.js';
+import { shown } from '../output.js';
+import { secretfileHash } from '../secretfile-input.js';
+import { environmentState } from '../state.js';
+import { applyTo, print } from './apply.js';
+
+export interface PromoteOptions extends ApiCommandOptions, SecretfileCommandOptions, ApplyOptions {
+  from: string;
+  to: string;
+  prune?: boolean;
+}
+
+export const promoteCommand: CliCommand = {
+  name: 'promote',
+  register(program: Command, context) {
+    withApiOptions(
+      withSecretfileOptions(program.command('promote').description("apply to one environment what was applied and smoke-tested in another, through the target's approvals")).requiredOption('--from <env>', 'the environment that was smoke-tested, e.g. staging').requiredOption('--to <env>', 'the environment to promote to, e.g. production'),
+      { environment: false },
+    )
+      .option('--prune', "delete the target's policies the file no longer makes")
+      .option('--wait', 'wait until every change request is executed, fails, is rejected or expires')
+      .option('--wait-timeout <duration>', 'how long --wait waits, e.g. 30m, 2h', '30m')
+      .action((options: PromoteOptions) => context.run(() => promote(options, context.io)));
+  },
+};
+
+export async function promote(options: PromoteOptions, io: CliIo): Promise<ExitCode> {
+  if (options.from === options.to) throw new CliUsageError('--from and --to name the same environment');
+  waitTimeoutOf(options);
+  const smoke = gate(options, io);
+  const { client, environment } = connect(options, options.to, io, ['listPolicies', 'putPolicy', 'deletePolicy', 'getChangeRequest']);
+  const { report, exitCode } = await applyTo(environment, client, options, io, options.from);
+  print({ ...report }, io, options.json === true, { command: 'promote', from: options.from, smoke });
+  if (!options.json) io.stdout.write(`promoted from ${shown(options.from)}, smoke-tested ${smoke.at} with this file (${smoke.fileHash.slice(0, 19)}…)\n`);
+  return exitCode;
+}
+
+/** The source's last smoke test, if it allows the promotion; else why not (exit 1). */
+function gate(options: PromoteOptions, io: CliIo): { at: string; fileHash: string; api: string } {
+  const from = shown(options.from);
+  const state = environmentState(io, options.from);
+  const smoke = state.lastSmoke;
+  const again = `kvrot smoke -e ${from} -f ${shown(options.file)}`;
+  if (!smoke) throw new CliValidationError(`refusing to promote: ${from} has no smoke test recorded here (.kvrot/state.json); run ${again} first`);
+  if (!smoke.passed) throw new CliValidationError(`refusing to promote: ${from}'s last smoke test, at ${smoke.at}, failed; fix ${from} and run ${again}`);
+  if (smoke.fileHash === null) throw new CliValidationError(`refusing to promote: ${from}'s last smoke test, at ${smoke.at}, was run without a Secretfile, so it says nothing of this one; run ${again}`);
+  const { hash } = secretfileHash({ file: options.file, varFile: options.varFile }, io);
+  if (smoke.fileHash !== hash) {
+    throw new CliValidationError(`refusing to promote: the Secretfile (or a var file) changed since ${from}'s last smoke test at ${smoke.at}; apply it to ${from} (kvrot apply -e ${from}), smoke-test it (${again}), then promote`);
+  }
+  const applied = state.lastApply;
+  if (applied && applied.at > smoke.at) throw new CliValidationError(`refusing to promote: ${from} was applied again at ${applied.at}, after its last smoke test at ${smoke.at}; run ${again}`);
+  return { at: smoke.at, fileHash: smoke.fileHash, api: smoke.api };
+}

@@ -1,0 +1,296 @@
+/**
+ * The access review (GET /api/reports/access): for each governed vault, the role assignments
+ * at and above its scope, each judged by FACTS.md's rules, and on access-policy vaults the
+ * policies too. The app's own identity is marked, and anything it holds beyond what infra/
+ * grants it is a finding, so the app shows least privilege in its own report.
+ */
+import { NotFoundError, PermanentDependencyError, ValidationError } from '../../errors.js';
+import { sortFindings, SEVERITIES, type Finding, type Severity } from '../finding.js';
+import {
+  APP_VAULT_ROLES,
+  BROAD_BUILT_IN_ROLES,
+  grantsAction,
+  isBroad,
+  KEY_VAULT_ADMINISTRATOR,
+  KEY_VAULT_SECRETS_OFFICER,
+  keyVaultDataAccess,
+  ROLE_ASSIGNMENT_WRITE,
+  VAULT_WRITE,
+} from './permissions.js';
+import type { AccessPolicyEntry, ReadVaultOptions, RoleAssignment, VaultAccessSource, VaultProperties } from './ports.js';
+
+export const ACCESS_RULES = {
+  inheritedDataAccess: { id: 'access.inherited-data-access', description: 'A role granting Key Vault data access (secret values, writes, or metadata) is inherited from a resource group, subscription or management group.' },
+  inheritedRoleAssignmentWrite: { id: 'access.inherited-role-assignment-write', description: 'A role that can write role assignments (and so grant anything) is inherited from above the vault.' },
+  broadRole: { id: 'access.broad-role', description: 'A broad role (Owner, Contributor, User Access Administrator, Role Based Access Control Administrator, Key Vault Administrator, Key Vault Data Access Administrator, or a custom role as wide) reaches the vault.' },
+  userStandingSecretAdmin: { id: 'access.user-standing-secret-admin', description: 'A user holds Key Vault Secrets Officer or Key Vault Administrator standing, rather than through just-in-time elevation.' },
+  accessPolicyVaultWrite: { id: 'access.access-policy-vault-write', description: 'On an access-policy vault, a role with Microsoft.KeyVault/vaults/write (Contributor, Key Vault Contributor...) can give itself data access by adding an access policy.' },
+  accessPolicyPurge: { id: 'access.access-policy-purge', description: 'An access policy grants purge on secrets.' },
+  accessPolicyApplicationWrite: { id: 'access.access-policy-application-write', description: 'An access policy grants an application set, delete, backup or restore on secrets.' },
+  appIdentityExcess: { id: 'access.app-identity-excess', description: "The app's own identity holds a role, or a scope, beyond what infra/ grants it (Key Vault Secrets Officer and Reader on each governed vault)." },
+  vaultNotLocated: { id: 'access.vault-not-located', description: 'A governed vault has no ARM resource id in GOVERNED_VAULT_RESOURCE_IDS, so its access cannot be reviewed.' },
+  vaultUnreadable: { id: 'access.vault-unreadable', description: 'ARM refused to show the vault, or has no such vault: its access could not be reviewed.' },
+} as const;
+
+export interface ReviewedAssignment {
+  id: string;
+  scope: string;
+  /** Made above the vault: properties.scope differs from the vault id (case-insensitively). */
+  inherited: boolean;
+  principalId: string;
+  principalType: string;
+  roleDefinitionId: string;
+  roleName: string;
+  roleType: string;
+  condition?: string;
+  /** The app's own identity (APP_PRINCIPAL_ID). */
+  appIdentity: boolean;
+  /** Rule ids of the findings about this assignment. */
+  findings: string[];
+}
+
+export interface ReviewedVault {
+  vault: string;
+  resourceId: string;
+  vaultUri?: string;
+  permissionModel?: 'rbac' | 'access-policies';
+  assignments: ReviewedAssignment[];
+  /** On access-policy vaults: who the policies name and what they grant on secrets. */
+  accessPolicies: Array<{ objectId: string; applicationId?: string; secrets: string[] }>;
+}
+
+export interface AccessReport {
+  generatedAt: string;
+  appPrincipalId: string | null;
+  vaults: ReviewedVault[];
+  /** Every finding, most severe first (sortFindings). */
+  findings: Finding[];
+  summary: { vaults: number; assignments: number; findings: number; bySeverity: Record<Severity, number>; byRule: Record<string, number> };
+}
+
+export interface AccessReviewQuery {
+  /** Only this vault (by name). */
+  vault?: string;
+  /** Only findings at least this severe. */
+  minSeverity?: Severity;
+}
+
+export interface AccessReviewDependencies {
+  source: VaultAccessSource;
+  /** GOVERNED_VAULT_RESOURCE_IDS. */
+  vaultResourceIds: readonly string[];
+  /** GOVERNED_VAULT_URLS: each must be found among the vaults above, or it is a finding. */
+  governedVaultUrls: readonly string[];
+  appPrincipalId?: string;
+  now: () => Date;
+}
+
+function vaultNameOfId(resourceId: string): string {
+  return resourceId.slice(resourceId.lastIndexOf('/') + 1).toLowerCase();
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname.toLowerCase();
+  } catch {
+    return url.toLowerCase();
+  }
+}
+
+/** Names an access-policy entry can be told apart by: an application when it acts for one (applicationId) or a role assignment says the object is a service principal. */
+function isApplication(entry: AccessPolicyEntry, servicePrincipals: ReadonlySet<string>): boolean {
+  return entry.applicationId !== undefined || servicePrincipals.has(entry.objectId.toLowerCase());
+}
+
+const SECRET_WRITES = ['set', 'delete', 'backup', 'restore'];
+
+export class AccessReview {
+  constructor(private readonly deps: AccessReviewDependencies) {}
+
+  async review(query: AccessReviewQuery = {}, options: ReadVaultOptions = {}): Promise<AccessReport> {
+    const findings: Finding[] = [];
+    const vaults: ReviewedVault[] = [];
+    const ids = this.deps.vaultResourceIds.filter((id) => query.vault === undefined || vaultNameOfId(id) === query.vault.toLowerCase());
+    if (query.vault !== undefined && ids.length === 0 && !this.deps.governedVaultUrls.some((url) => hostOf(url).split('.')[0] === query.vault!.toLowerCase())) {
+      throw new ValidationError('query parameter vault is invalid: not a governed vault', [{ path: 'vault', message: 'not a governed vault (GOVERNED_VAULT_RESOURCE_IDS, GOVERNED_VAULT_URLS)' }]);
+    }
+    const located = new Set<string>();
+    for (const resourceId of ids) {
+      const reviewed = await this.#reviewVault(resourceId, findings, options);
+      vaults.push(reviewed);
+      if (reviewed.vaultUri) located.add(hostOf(reviewed.vaultUri));
+    }
+    for (const url of this.deps.governedVaultUrls) {
+      const host = hostOf(url);
+      const name = host.split('.')[0] ?? host;
+      if (query.vault !== undefined && name !== query.vault.toLowerCase()) continue;
+      if (located.has(host)) continue;
+      findings.push({
+        rule: ACCESS_RULES.vaultNotLocated.id,
+        severity: 'medium',
+        kind: 'vault',
+        object: name,
+        vault: name,
+        message: `${url} is governed, but no vault in GOVERNED_VAULT_RESOURCE_IDS has it as its vaultUri, so nobody reviewed its access.`,
+        fix: "Add the vault's ARM resource id to GOVERNED_VAULT_RESOURCE_IDS (infra/ sets it for the vaults it governs), and give the app Reader on it.",
+      });
+    }
+    const kept = query.minSeverity ? findings.filter((f) => SEVERITIES.indexOf(f.severity) <= SEVERITIES.indexOf(query.minSeverity!)) : findings;
+    return {
+      generatedAt: this.deps.now().toISOString(),
+      appPrincipalId: this.deps.appPrincipalId ?? null,
+      vaults,
+      findings: sortFindings(kept),
+      summary: summarize(vaults, kept),
+    };
+  }
+
+  async #reviewVault(resourceId: string, findings: Finding[], options: ReadVaultOptions): Promise<ReviewedVault> {
+    const name = vaultNameOfId(resourceId);
+    let vault: VaultProperties;
+    let assignments: RoleAssignment[];
+    try {
+      vault = await this.deps.source.getVault(resourceId, options);
+      assignments = [];
+      for await (const assignment of this.deps.source.listRoleAssignments(resourceId, options)) assignments.push(assignment);
+    } catch (error) {
+      if (!(error instanceof NotFoundError) && !(error instanceof PermanentDependencyError)) throw error;
+      findings.push({
+        rule: ACCESS_RULES.vaultUnreadable.id,
+        severity: 'high',
+        kind: 'vault',
+        object: name,
+        vault: name,
+        message: `ARM answered for ${resourceId}: ${error.message}`,
+        fix: 'Check the id in GOVERNED_VAULT_RESOURCE_IDS and that the app holds Reader on the vault (infra/modules/governed-vault.bicep grants it).',
+      });
+      return { vault: name, resourceId, assignments: [], accessPolicies: [] };
+    }
+
+    const rbac = vault.enableRbacAuthorization === true;
+    const reviewed: ReviewedAssignment[] = [];
+    const servicePrincipals = new Set(assignments.filter((a) => a.principalType === 'ServicePrincipal').map((a) => a.principalId.toLowerCase()));
+    if (this.deps.appPrincipalId) servicePrincipals.add(this.deps.appPrincipalId.toLowerCase());
+
+    for (const assignment of [...assignments].sort((a, b) => a.id.localeCompare(b.id))) {
+      const own: Finding[] = [];
+      const role = assignment.roleDefinition;
+      const inherited = assignment.scope.toLowerCase() !== vault.resourceId.toLowerCase();
+      const appIdentity = this.deps.appPrincipalId !== undefined && assignment.principalId.toLowerCase() === this.deps.appPrincipalId.toLowerCase();
+      const where = inherited ? `inherited from ${assignment.scope}` : 'on the vault';
+      const who = `${assignment.principalType} ${assignment.principalId}`;
+      const add = (rule: { id: string }, severity: Severity, message: string, fix: string): void => {
+        own.push({
+          rule: rule.id,
+          severity,
+          kind: 'role-assignment',
+          object: assignment.id,
+          vault: vault.name,
+          message,
+          fix,
+          parameters: { principalId: assignment.principalId, principalType: assignment.principalType, roleName: role.roleName, scope: assignment.scope },
+        });
+      };
+
+      const data = keyVaultDataAccess(role);
+      if (inherited && data) {
+        add(
+          ACCESS_RULES.inheritedDataAccess,
+          data === 'values-or-writes' ? 'high' : 'medium',
+          `${who} holds ${role.roleName} ${where}, which grants ${data === 'values-or-writes' ? 'secret values or writes' : 'secret metadata'} in this vault and every other vault under that scope.`,
+          `Assign ${role.roleName} (or narrower) on the vault itself and remove the assignment at ${assignment.scope}.`,
+        );
+      }
+      const canAssign = grantsAction(role, ROLE_ASSIGNMENT_WRITE);
+      if (inherited && canAssign) {
+        add(ACCESS_RULES.inheritedRoleAssignmentWrite, 'high', `${who} holds ${role.roleName} ${where}, which can write role assignments and so grant anyone any access to this vault.`, `Remove ${role.roleName} at ${assignment.scope}, or scope it (with a condition) to what must be delegated.`);
+      }
+      if (isBroad(role)) {
+        add(
+          ACCESS_RULES.broadRole,
+          'high',
+          `${who} holds ${role.roleName} ${where}${BROAD_BUILT_IN_ROLES[role.id] ? '' : ' (a custom role as wide as the broad built-ins)'}.`,
+          'Replace it with the narrowest role that does the job: Key Vault Secrets User to read secrets, Key Vault Secrets Officer to manage them, Key Vault Reader for metadata.',
+        );
+      }
+      if (assignment.principalType === 'User' && (role.id === KEY_VAULT_SECRETS_OFFICER || role.id === KEY_VAULT_ADMINISTRATOR)) {
+        add(ACCESS_RULES.userStandingSecretAdmin, 'medium', `User ${assignment.principalId} holds ${role.roleName} standing ${where}.`, `Make ${role.roleName} eligible through Privileged Identity Management instead of a standing assignment, or assign it to a group that is.`);
+      }
+      if (!rbac && grantsAction(role, VAULT_WRITE)) {
+        add(
+          ACCESS_RULES.accessPolicyVaultWrite,
+          'high',
+          `${who} holds ${role.roleName} ${where}; the vault uses access policies, so Microsoft.KeyVault/vaults/write lets it add an access policy granting itself any secret.`,
+          'Switch the vault to the Azure RBAC permission model (enableRbacAuthorization: true), or remove vaults/write from whoever must not read secrets.',
+        );
+      }
+      if (appIdentity && (inherited || !APP_VAULT_ROLES[role.id])) {
+        add(
+          ACCESS_RULES.appIdentityExcess,
+          'high',
+          `The app's own identity holds ${role.roleName} ${where}; infra/ grants it only ${Object.values(APP_VAULT_ROLES).join(' and ')} on each governed vault.`,
+          `Remove ${role.roleName} at ${assignment.scope} from the app's identity.`,
+        );
+      }
+      findings.push(...own);
+      reviewed.push({
+        id: assignment.id,
+        scope: assignment.scope,
+        inherited,
+        principalId: assignment.principalId,
+        principalType: assignment.principalType,
+        roleDefinitionId: role.id,
+        roleName: role.roleName,
+        roleType: role.type,
+        ...(assignment.condition ? { condition: assignment.condition } : {}),
+        appIdentity,
+        findings: own.map((f) => f.rule),
+      });
+    }
+
+    const accessPolicies = rbac ? [] : vault.accessPolicies.map((entry) => ({ objectId: entry.objectId, ...(entry.applicationId ? { applicationId: entry.applicationId } : {}), secrets: entry.permissions.secrets }));
+    if (!rbac) {
+      for (const entry of vault.accessPolicies) {
+        const secrets = entry.permissions.secrets.map((p) => p.toLowerCase());
+        const object = `${vault.name}/accessPolicies/${entry.objectId}${entry.applicationId ? `/${entry.applicationId}` : ''}`;
+        const parameters = { objectId: entry.objectId, secretPermissions: secrets.join(',') };
+        if (secrets.includes('purge') || secrets.includes('all')) {
+          findings.push({
+            rule: ACCESS_RULES.accessPolicyPurge.id,
+            severity: 'high',
+            kind: 'access-policy',
+            object,
+            vault: vault.name,
+            message: `An access policy grants ${entry.objectId} ${secrets.includes('all') ? "'all' (purge included)" : 'purge'} on secrets: a deleted secret can be destroyed for good.`,
+            fix: 'Remove purge from the policy (and turn on purge protection); purge belongs to no standing identity.',
+            parameters,
+          });
+        }
+        const writes = secrets.includes('all') ? SECRET_WRITES : SECRET_WRITES.filter((p) => secrets.includes(p));
+        if (writes.length > 0 && isApplication(entry, servicePrincipals)) {
+          findings.push({
+            rule: ACCESS_RULES.accessPolicyApplicationWrite.id,
+            severity: 'medium',
+            kind: 'access-policy',
+            object,
+            vault: vault.name,
+            message: `An access policy grants the application ${entry.applicationId ?? entry.objectId} ${writes.join(', ')} on secrets.`,
+            fix: 'Give applications get (and list if they must) only; rotation belongs to this app. Better, move the vault to Azure RBAC and assign Key Vault Secrets User.',
+            parameters,
+          });
+        }
+      }
+    }
+    return { vault: vault.name, resourceId: vault.resourceId, vaultUri: vault.vaultUri, permissionModel: rbac ? 'rbac' : 'access-policies', assignments: reviewed, accessPolicies };
+  }
+}
+
+function summarize(vaults: ReviewedVault[], findings: Finding[]): AccessReport['summary'] {
+  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  const byRule: Record<string, number> = Object.fromEntries(Object.values(ACCESS_RULES).map((rule) => [rule.id, 0]));
+  for (const finding of findings) {
+    bySeverity[finding.severity] += 1;
+    byRule[finding.rule] = (byRule[finding.rule] ?? 0) + 1;
+  }
+  return { vaults: vaults.length, assignments: vaults.reduce((n, v) => n + v.assignments.length, 0), findings: findings.length, bySeverity, byRule };
+}

@@ -1,0 +1,15 @@
+/**
+ * The compliance report's sections: the policy rules over every policy, then the secret rules
+ * over every secret of every governed vault. Other kinds of subject (vault settings) are more
+ * sections, appended where the report is composed.
+ */
+import type { SecretListing } from '../../ports.js';
+import { RuleSection, type FindingSection } from '../findings-report.js';
+import { policySource, secretSource } from '../sources.js';
+import { POLICY_RULES } from './policy-rules.js';
+import { SECRET_RULES } from './secret-rules.js';
+import { policySubjects, secretSubjects } from './subjects.js';
+
+export function complianceSections(listing: SecretListing): FindingSection[] {
+  return [new RuleSection('policies', policySubjects, POLICY_RULES, policySource), new RuleSection('secrets', secretSubjects, SECRET_RULES, secretSource(listing))];
+}

@@ -1,0 +1,32 @@
+/** What the compliance rules look at: a secret's current version as Key Vault lists it, or a policy. */
+import type { ListedSecret } from '../../ports.js';
+import type { RotationPolicy } from '../../policy/policy.js';
+import type { SubjectKind } from '../rule.js';
+import { vaultNameOf } from '../governed-scope.js';
+
+export interface SecretSubject {
+  secret: ListedSecret;
+  /** The policy governing it, if any. */
+  policy?: RotationPolicy;
+}
+
+export const secretSubjects: SubjectKind<SecretSubject> = {
+  kind: 'secret',
+  describe: ({ secret, policy }) => {
+    const vault = vaultNameOf(secret.vaultUrl);
+    return { object: `${vault}/${secret.secretName}`, vault, secret: secret.secretName, ...(policy ? { policyId: policy.id } : {}) };
+  },
+};
+
+export const policySubjects: SubjectKind<RotationPolicy> = {
+  kind: 'policy',
+  describe: (policy) => ({ object: policy.id, policyId: policy.id, vault: vaultNameOf(policy.vaultUrl), secret: policy.secretName }),
+};
+
+/** Whole days, rounded down: what a person reads as "N days". */
+export function wholeDays(milliseconds: number): number {
+  return Math.floor(milliseconds / 86_400_000);
+}
+
+/** Key Vault keeps whole seconds and the writer's clock may be a little off: comparisons allow this much. */
+export const CLOCK_ALLOWANCE_MS = 5 * 60_000;

@@ -1,0 +1,68 @@
+/**
+ * What `npm start` seeds the ARM stand-in with: the emulator's vaults as infra/ would leave
+ * them (RBAC, soft delete 90 days, purge protection, firewall default Deny, AuditEvent to a
+ * workspace) and the app's identity holding exactly what infra/ grants it on each (Key Vault
+ * Secrets Officer and Reader), so the local access review starts clean; plus an example
+ * storage account and an example web app whose app setting is a versionless Key Vault
+ * reference to an example secret. Seed more through the admin API (docs/arm-standin.md).
+ */
+import type { RunningArmStandIn } from './options.js';
+import type { ArmSeed } from './seed.js';
+import { EMULATOR_RESOURCE_GROUP, EMULATOR_SUBSCRIPTION_ID } from '../keyvault-emulator/options.js';
+
+/** The app's principal id on the local stack, unless APP_PRINCIPAL_ID says otherwise. */
+export const LOCAL_APP_PRINCIPAL_ID = '00000000-0000-4000-8000-0000000a9901';
+
+/** The example storage account and web app npm start seeds for the storage-key and App Service consumers. */
+export const LOCAL_EXAMPLE_STORAGE_ACCOUNT = 'stlocalexample';
+export const LOCAL_EXAMPLE_SITE = 'app-local-example';
+/** examples/policies.local.json's first policy's secret, in the first vault. */
+const LOCAL_EXAMPLE_SECRET = 'orders-api-key';
+
+const SECRETS_OFFICER = 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7';
+const READER = 'acdd72a7-3385-48ef-bd42-f606fba81ae7';
+
+export function localArmSeed(vaults: readonly { name: string; url: string; resourceId: string }[], appPrincipalId: string): ArmSeed {
+  const workspaceId = `/subscriptions/${EMULATOR_SUBSCRIPTION_ID}/resourceGroups/${EMULATOR_RESOURCE_GROUP}/providers/Microsoft.OperationalInsights/workspaces/log-local`;
+  return {
+    subscriptions: [{ subscriptionId: EMULATOR_SUBSCRIPTION_ID, displayName: 'Local stand-ins' }],
+    vaults: vaults.map((vault) => ({
+      subscriptionId: EMULATOR_SUBSCRIPTION_ID,
+      resourceGroup: EMULATOR_RESOURCE_GROUP,
+      name: vault.name,
+      vaultUri: `${vault.url}/`,
+      enableRbacAuthorization: true,
+      enableSoftDelete: true,
+      softDeleteRetentionInDays: 90,
+      enablePurgeProtection: true,
+      publicNetworkAccess: 'Enabled',
+      networkAcls: { defaultAction: 'Deny', bypass: 'AzureServices' },
+    })),
+    diagnosticSettings: vaults.map((vault) => ({ resourceId: vault.resourceId, name: 'kv-rotation-audit', workspaceId, logs: [{ category: 'AuditEvent', enabled: true }], metrics: [{ category: 'AllMetrics', enabled: true }] })),
+    roleAssignments: vaults.flatMap((vault) => [SECRETS_OFFICER, READER].map((roleDefinitionId) => ({ scope: vault.resourceId, roleDefinitionId, principalId: appPrincipalId, principalType: 'ServicePrincipal' as const }))),
+    storageAccounts: [{ subscriptionId: EMULATOR_SUBSCRIPTION_ID, resourceGroup: EMULATOR_RESOURCE_GROUP, name: LOCAL_EXAMPLE_STORAGE_ACCOUNT }],
+    // A versionless reference to an example policy's secret; until the example secret exists it reads SecretNotFound.
+    sites: vaults[0]
+      ? [
+          {
+            subscriptionId: EMULATOR_SUBSCRIPTION_ID,
+            resourceGroup: EMULATOR_RESOURCE_GROUP,
+            name: LOCAL_EXAMPLE_SITE,
+            kind: 'app',
+            appSettings: { ORDERS_API_KEY: `@Microsoft.KeyVault(SecretUri=${vaults[0].url}/secrets/${LOCAL_EXAMPLE_SECRET}/)`, WEBSITE_RUN_FROM_PACKAGE: '1' },
+          },
+        ]
+      : [],
+  };
+}
+
+/** The app settings that point the app at the stand-in and name the emulator's vaults in ARM (values already in the environment win). */
+export function localArmSettings(arm: RunningArmStandIn, vaults: readonly { resourceId: string }[], env: Record<string, string | undefined>): Record<string, string> {
+  return {
+    ARM_ENDPOINT: arm.baseUrl,
+    ARM_CA_CERT_PATH: arm.caCertPath,
+    ARM_ADDRESS: arm.host,
+    GOVERNED_VAULT_RESOURCE_IDS: env['GOVERNED_VAULT_RESOURCE_IDS'] || vaults.map((vault) => vault.resourceId).join(','),
+    APP_PRINCIPAL_ID: env['APP_PRINCIPAL_ID'] || LOCAL_APP_PRINCIPAL_ID,
+  };
+}
