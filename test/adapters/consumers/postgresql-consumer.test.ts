@@ -148,14 +148,19 @@ describe('postgresql consumer: verify', () => {
     const closed = aSpec({ port: await freePort() });
     const tlsRequired = aSpec({ tls: true }); // the test server offers no TLS, and tls: true must not fall back to clear text
 
-    // Act
-    const unreachable = postgresqlConsumer.verify(closed, { username: 'app', password: SecretValue.of(FIRST_PASSWORD) });
-    const noTls = postgresqlConsumer.verify(tlsRequired, { username: 'app', password: SecretValue.of(FIRST_PASSWORD) });
+    // Act: settled together, so neither refusal waits unhandled while the other is awaited.
+    const [unreachable, noTls] = await Promise.allSettled([
+      postgresqlConsumer.verify(closed, { username: 'app', password: SecretValue.of(FIRST_PASSWORD) }),
+      postgresqlConsumer.verify(tlsRequired, { username: 'app', password: SecretValue.of(FIRST_PASSWORD) }),
+    ]);
 
     // Assert
-    await expect(unreachable).rejects.toBeInstanceOf(TransientDependencyError);
-    await expect(noTls).rejects.toThrow(/SSL/);
-    await expect(noTls).rejects.not.toBeInstanceOf(CredentialRefusedError);
+    expect(unreachable.status).toBe('rejected');
+    expect((unreachable as PromiseRejectedResult).reason).toBeInstanceOf(TransientDependencyError);
+    expect(noTls.status).toBe('rejected');
+    const tlsRefusal = (noTls as PromiseRejectedResult).reason as Error;
+    expect(tlsRefusal.message).toMatch(/SSL/);
+    expect(tlsRefusal).not.toBeInstanceOf(CredentialRefusedError);
   });
 });
 

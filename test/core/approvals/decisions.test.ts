@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { policyWriteAction } from '../../../src/core/approvals/change-request-service.js';
 import { AlreadyApprovedError, ChangeRequestExpiredError, ChangeRequestNotPendingError } from '../../../src/core/approvals/errors.js';
 import { ConcurrencyConflictError, ForbiddenError, NotFoundError, PreconditionFailedError, ValidationError } from '../../../src/core/errors.js';
-import { aPolicy } from '../../support/policy-mother.js';
+import { aProtectedPolicy } from './approvals-fixture.js';
 import { aCaller, alice, aPendingReplace, approvalsWorld, auditActionsOf, bob, carol, HOUR_MS, requester } from './approvals-fixture.js';
 
 describe('ChangeRequestService.cancel', () => {
@@ -53,7 +53,7 @@ describe('ChangeRequestService.reject', () => {
     expect(rejected).toMatchObject({ status: 'rejected', rejection: { oid: 'oid-bob', reason: 'wrong owner team', at: world.clock.now() } });
     await expect(world.service.approve(request.id, carol)).rejects.toBeInstanceOf(ChangeRequestNotPendingError);
     expect(world.executor.calls).toEqual([]);
-    expect(world.audit.records().at(-1)).toMatchObject({ action: 'change-request.rejected', actor: 'oid-bob@contoso.com (oid-bob)', reason: expect.stringContaining('wrong owner team') });
+    expect(world.audit.records().at(-1)).toMatchObject({ action: 'change-request.rejected', actor: 'oid-bob@contoso.com', actorId: 'oid-bob', reason: expect.stringContaining('wrong owner team') });
   });
 
   it('sends the requester to cancel, and refuses callers without Rotation.Approve', async () => {
@@ -61,13 +61,9 @@ describe('ChangeRequestService.reject', () => {
     const world = approvalsWorld();
     const request = await aPendingReplace(world);
 
-    // Act
-    const byRequester = world.service.reject(request.id, requester);
-    const byReader = world.service.reject(request.id, aCaller('oid-reader', ['Rotation.Read']));
-
-    // Assert
-    await expect(byRequester).rejects.toThrow(/withdraw it with cancel/);
-    await expect(byReader).rejects.toBeInstanceOf(ForbiddenError);
+    // Act / Assert: one at a time, so no refusal waits unhandled while another is awaited.
+    await expect(world.service.reject(request.id, requester)).rejects.toThrow(/withdraw it with cancel/);
+    await expect(world.service.reject(request.id, aCaller('oid-reader', ['Rotation.Read']))).rejects.toBeInstanceOf(ForbiddenError);
     expect((await world.service.get(request.id)).status).toBe('pending');
   });
 
@@ -88,26 +84,21 @@ describe('ChangeRequestService.request refusals', () => {
   it('refuses a create of a policy that exists and a replace whose If-Match is stale', async () => {
     // Arrange
     const world = approvalsWorld();
-    const stored = await world.policies.put(aPolicy());
+    const stored = await world.policies.put(aProtectedPolicy());
 
-    // Act
-    const create = world.service.request('policy.create', stored.policy.id, aPolicy(), requester);
-    const stale = world.service.request('policy.replace', stored.policy.id, aPolicy(), requester, 'W/"stale"');
-    const missing = world.service.request('rotation.rotate', 'no-such-policy', { reason: 'leak' }, requester);
-
-    // Assert
-    await expect(create).rejects.toBeInstanceOf(ConcurrencyConflictError);
-    await expect(stale).rejects.toBeInstanceOf(PreconditionFailedError);
-    await expect(missing).rejects.toBeInstanceOf(NotFoundError);
+    // Act / Assert: one at a time, so no refusal waits unhandled while another is awaited.
+    await expect(world.service.request('policy.create', stored.policy.id, aProtectedPolicy(), requester)).rejects.toBeInstanceOf(ConcurrencyConflictError);
+    await expect(world.service.request('policy.replace', stored.policy.id, aProtectedPolicy(), requester, 'W/"stale"')).rejects.toBeInstanceOf(PreconditionFailedError);
+    await expect(world.service.request('rotation.rotate', 'no-such-policy', { reason: 'leak' }, requester)).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('binds the current ETag when none is given, and names the protected environment when a replace moves a policy into one', async () => {
     // Arrange
     const world = approvalsWorld();
-    const stored = await world.policies.put(aPolicy({ environment: 'dev' }));
+    const stored = await world.policies.put(aProtectedPolicy({ environment: 'dev' }));
 
     // Act
-    const request = await world.service.request('policy.replace', stored.policy.id, { ...aPolicy(), environment: 'Production' }, requester);
+    const request = await world.service.request('policy.replace', stored.policy.id, { ...aProtectedPolicy(), environment: 'Production' }, requester);
 
     // Assert
     expect(request).toMatchObject({ policyEtag: stored.etag, environment: 'Production' });
@@ -120,10 +111,10 @@ describe('ChangeRequestService.request refusals', () => {
   ])('refuses %s', async (_name, action, body) => {
     // Arrange
     const world = approvalsWorld();
-    await world.policies.put(aPolicy());
+    await world.policies.put(aProtectedPolicy());
 
     // Act
-    const request = world.service.request(action as 'rotation.rotate', aPolicy().id, body, requester);
+    const request = world.service.request(action as 'rotation.rotate', aProtectedPolicy().id, body, requester);
 
     // Assert
     await expect(request).rejects.toBeInstanceOf(ValidationError);
@@ -134,7 +125,7 @@ describe('ChangeRequestService.list', () => {
   it('lists pending requests oldest first; one found past its expiry is marked expired and left out', async () => {
     // Arrange
     const world = approvalsWorld();
-    const stored = await world.policies.put(aPolicy());
+    const stored = await world.policies.put(aProtectedPolicy());
     const old = await world.service.request('rotation.rotate', stored.policy.id, { reason: 'old' }, requester);
     world.clock.advance(23 * HOUR_MS);
     const recent = await world.service.request('rotation.rotate', stored.policy.id, { reason: 'recent' }, requester);
@@ -177,7 +168,7 @@ describe('ChangeRequestService.requiresApproval', () => {
   ] as const)('$action from $before to $after: $needed', ({ action, before, after, needed }) => {
     // Arrange
     const world = approvalsWorld();
-    const policy = (environment: string | undefined) => (environment === undefined ? undefined : { ...aPolicy(), environment });
+    const policy = (environment: string | undefined) => (environment === undefined ? undefined : { ...aProtectedPolicy(), environment });
 
     // Act
     const answer = world.service.requiresApproval(action, policy(before), policy(after));
@@ -200,11 +191,11 @@ describe('ChangeRequestService.requiresApproval', () => {
 
 describe('policyWriteAction', () => {
   it.each([
-    { name: 'no existing policy', before: undefined, after: aPolicy(), action: 'policy.create' },
-    { name: 'only enabled turned off', before: aPolicy(), after: aPolicy({ enabled: false }), action: 'policy.disable' },
-    { name: 'only enabled turned on', before: aPolicy({ enabled: false }), after: aPolicy(), action: 'policy.enable' },
-    { name: 'enabled and another field', before: aPolicy(), after: aPolicy({ enabled: false, owner: 'x' }), action: 'policy.replace' },
-    { name: 'another field', before: aPolicy(), after: aPolicy({ owner: 'x' }), action: 'policy.replace' },
+    { name: 'no existing policy', before: undefined, after: aProtectedPolicy(), action: 'policy.create' },
+    { name: 'only enabled turned off', before: aProtectedPolicy(), after: aProtectedPolicy({ enabled: false }), action: 'policy.disable' },
+    { name: 'only enabled turned on', before: aProtectedPolicy({ enabled: false }), after: aProtectedPolicy(), action: 'policy.enable' },
+    { name: 'enabled and another field', before: aProtectedPolicy(), after: aProtectedPolicy({ enabled: false, owner: 'x' }), action: 'policy.replace' },
+    { name: 'another field', before: aProtectedPolicy(), after: aProtectedPolicy({ owner: 'x' }), action: 'policy.replace' },
   ])('$name: $action', ({ before, after, action }) => {
     expect(policyWriteAction(before, after)).toBe(action);
   });
@@ -214,7 +205,7 @@ describe('break-glass', () => {
   it('records a break-glass rotation for review: audited, logged as a warning and announced for the alert', async () => {
     // Arrange
     const world = approvalsWorld();
-    const stored = await world.policies.put(aPolicy());
+    const stored = await world.policies.put(aProtectedPolicy());
     const actor = aCaller('oid-oncall', ['Rotation.BreakGlass']);
     const justification = world.service.checkBreakGlass(actor, '  credential posted in a public channel  ');
 
@@ -225,9 +216,21 @@ describe('break-glass', () => {
 
     // Assert
     expect(recorded).toMatchObject({ action: 'rotation.break-glass', status: 'review', body: { justification: 'credential posted in a public channel' }, policyEtag: stored.etag, environment: 'production' });
-    expect(world.audit.records()).toMatchObject([{ action: 'rotation.break-glass', actor: 'oid-oncall@contoso.com (oid-oncall)', rotationId: 'rot-9', newVersion: 'v2', reason: expect.stringContaining('public channel') }]);
+    expect(world.audit.records()).toMatchObject([{ action: 'rotation.break-glass', actor: 'oid-oncall@contoso.com', actorId: 'oid-oncall', rotationId: 'rot-9', newVersion: 'v2', reason: expect.stringContaining('public channel') }]);
     expect(world.logger.entries).toContainEqual(expect.objectContaining({ level: 'warn', event: 'rotation.break-glass' }));
-    expect(world.alerts.map((r) => r.id)).toEqual([recorded.id]);
+    expect(world.alerts).toEqual([
+      expect.objectContaining({
+        type: 'BreakGlassUsed',
+        id: `${recorded.id}.BreakGlassUsed`,
+        policyId: stored.policy.id,
+        vaultUrl: stored.policy.vaultUrl,
+        secretName: stored.policy.secretName,
+        actor: recorded.requester.displayName,
+        rotationId: 'rot-9',
+        newVersion: 'v2',
+        reason: expect.stringContaining('credential posted in a public channel'),
+      }),
+    ]);
     expect((await world.service.list({ status: 'review' })).items.map((r) => r.id)).toEqual([recorded.id]);
   });
 
@@ -247,9 +250,9 @@ describe('break-glass', () => {
   it('is reviewed by two people other than the one who broke the glass', async () => {
     // Arrange
     const world = approvalsWorld();
-    await world.policies.put(aPolicy());
+    await world.policies.put(aProtectedPolicy());
     const actor = aCaller('oid-oncall', ['Rotation.BreakGlass', 'Rotation.Approve']);
-    const recorded = await world.service.recordBreakGlass(aPolicy().id, actor, 'leak', { error: new Error('Key Vault answered 503') });
+    const recorded = await world.service.recordBreakGlass(aProtectedPolicy().id, actor, 'leak', { error: new Error('Key Vault answered 503') });
 
     // Act
     const ownReview = world.service.review(recorded.id, actor, 'fine');
