@@ -7,22 +7,30 @@
  * - the peak resident set of that scan, and of the inventory report over M secrets, each in a
  *   child process against a baseline child that composes the app and runs nothing.
  * Azurite and the Key Vault emulator run in processes of their own, so neither's memory counts.
+ * The policies are written by the real SDK into Azurite's Table service with its key lookups made
+ * logarithmic (seeding-azurite.ts: Azurite's own lookups are linear in a partition, so seeding
+ * 100,000 took hours), which saves its store to a directory; the measured Azurite is an unchanged
+ * one started over that directory.
  * Prints figures; asserts nothing.
  */
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createAzureClientFactory, type AzureClientFactory } from '../../src/adapters/azure-clients.js';
 import { EntitiesReadCounter, createTableAdapters } from '../../src/adapters/tables/index.js';
 import { composeServices } from '../../src/composition.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { MANAGED_BY_VALUE, MANAGED_TAGS, parsePolicy } from '../../src/core/policy/policy.js';
-import { startAzurite } from '../../src/local/azurite.js';
+import { startAzurite, type RunningAzurite } from '../../src/local/azurite.js';
 import { localAppConfig, type LocalStandIns } from '../../src/local/local-app-config.js';
 import { drainRotationQueue } from '../drain-rotation-queue.js';
 import { seedOf, startEmulatorProcess } from '../reports/reports-bench.js';
 import { benchPolicies, dueCount } from './bench-policies.js';
 import { measurePeakMemory, type PeakMemory } from './peak-memory.js';
 import { seedPolicies, type SeededPolicy } from './seed-policies.js';
+import { startSeedingAzurite, TABLE_STORE_FILE } from './seeding-azurite.js';
 
 export interface ScaleBenchOptions {
   policies: number;
@@ -63,36 +71,73 @@ export async function runScaleBench(options: ScaleBenchOptions): Promise<void> {
   const command = `npm run bench -- scale --policies ${options.policies} --due-percent ${options.duePercent} --secrets ${options.secrets} --vaults ${options.vaults}`;
   // The scan's rotations write to a vault of their own, so that the inventory counts only the secrets seeded for it.
   const vaultNames = ['kv-scale-rotations', ...Array.from({ length: Math.max(1, options.vaults) }, (_, i) => `kv-scale-${String(i).padStart(2, '0')}`)];
-  const [azurite, emulator] = await Promise.all([startAzurite(), startEmulatorProcess(vaultNames)]);
+  const emulator = await startEmulatorProcess(vaultNames);
+  // The policies are seeded into a directory first (seedPolicyStore), which the measured Azurite then loads.
+  const location = options.policies > 0 ? await mkdtemp(join(tmpdir(), 'scale-bench-azurite-')) : undefined;
+  let azurite: RunningAzurite | undefined;
   try {
-    const standIns: LocalStandIns = { azuriteConnectionString: azurite.connectionString, emulatorCaCertPath: emulator.caCertPath, emulatorHost: emulator.host };
     // Seeding and the rotations are not what is measured: the app's Key Vault governor is opened up for them (the emulator does not throttle creates here).
     const unpaced = { keyVaultLimits: { createsPer10Seconds: 1_000_000_000, othersPer10Seconds: 1_000_000_000 } };
+    const standInsOn = (azuriteConnectionString: string): LocalStandIns => ({ azuriteConnectionString, emulatorCaCertPath: emulator.caCertPath, emulatorHost: emulator.host });
+    log(`Node ${process.version}, ${(await import('node:os')).cpus().length} cores, load ${loadavg().map((n) => n.toFixed(1)).join(' ')}; the Key Vault emulator and Azurite, each in its own process${location ? ' (Azurite over a directory: --location)' : ' (Azurite in memory)'}`);
+    const seed = location ? await seedPolicyStore(options, location, standInsOn, emulator.vaults[0]!.url, unpaced) : undefined;
+    const started = performance.now();
+    azurite = await startAzurite(location ? { location } : {});
+    if (location) log(`  an unchanged Azurite loaded that store and listened in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    const standIns = standInsOn(azurite.connectionString);
     const clients = createAzureClientFactory(localAppConfig(standIns, unpaced));
-    log(`Node ${process.version}, ${(await import('node:os')).cpus().length} cores; Azurite in memory and the Key Vault emulator, each in its own process`);
-    if (options.policies > 0) await benchScanAtScale(options, standIns, clients, emulator.vaults[0]!.url, unpaced, command);
+    if (seed) await benchScanAtScale(options, seed, standIns, clients, unpaced, command);
     if (options.secrets > 0) await benchInventoryMemory(options, standIns, clients, emulator.vaults.slice(1), command);
   } finally {
     emulator.process.stdin?.end();
     await once(emulator.process, 'exit').catch(() => undefined);
-    await azurite.stop();
+    await azurite?.stop();
+    if (location) await rm(location, { recursive: true, force: true });
   }
 }
 
-async function benchScanAtScale(options: ScaleBenchOptions, standIns: LocalStandIns, clients: AzureClientFactory, vaultUrl: string, unpaced: object, command: string): Promise<void> {
+interface SeededStore {
+  tablePrefix: string;
+  due: number;
+}
+
+/**
+ * Writes the N policies' rows with the real SDK (seedPolicies: transactions of 100 where rows share
+ * a partition, a write per state) into the seeding Azurite (seeding-azurite.ts: Azurite's Table
+ * service with its key lookups made logarithmic), which saves them to `location` when it stops.
+ */
+async function seedPolicyStore(options: ScaleBenchOptions, location: string, standInsOn: (connectionString: string) => LocalStandIns, vaultUrl: string, unpaced: object): Promise<SeededStore> {
   const { log } = options;
   const tablePrefix = `scale${randomBytes(3).toString('hex')}`;
   const now = new Date();
   const seeded = benchPolicies({ count: options.policies, duePercent: options.duePercent, vaultUrl, now });
   const due = dueCount(seeded, now);
-
   log('');
   log(`Scan at ${options.policies} stored policies, ${due} due (${options.duePercent}%):`);
-  const tables = createTableAdapters(clients, { tablePrefix });
-  await tables.ensureTables();
-  const seed = await seedPolicies(tables, clients.tableClient(tables.names.policies), seeded, { at: now, onProgress: log });
-  log(`  seeded in ${seed.totalSeconds.toFixed(1)} s (${(seed.totalSeconds / 60).toFixed(1)} min): policies and their index entries ${seed.policiesSeconds.toFixed(1)} s, states ${seed.statesSeconds.toFixed(1)} s, schedule entries ${seed.scheduleSeconds.toFixed(1)} s`);
-  log(`  (${seed.transactions} transactions of up to 100 rows for ${options.policies * 3} policy, index and schedule rows; ${seed.singleWrites} single writes for the states, each its own partition)`);
+  const started = performance.now();
+  const seeding = await startSeedingAzurite(location);
+  let seed: Awaited<ReturnType<typeof seedPolicies>>;
+  try {
+    const clients = createAzureClientFactory(localAppConfig(standInsOn(seeding.connectionString), unpaced));
+    const tables = createTableAdapters(clients, { tablePrefix });
+    await tables.ensureTables();
+    seed = await seedPolicies(tables, clients.tableClient(tables.names.policies), seeded, { at: now, onProgress: log });
+  } finally {
+    await seeding.stop();
+  }
+  const totalSeconds = (performance.now() - started) / 1000;
+  const bytes = (await stat(join(location, TABLE_STORE_FILE))).size;
+  log(`  seeded in ${totalSeconds.toFixed(1)} s (${(totalSeconds / 60).toFixed(1)} min) by the real SDK into Azurite's Table service with its key lookups made logarithmic (bench/scale/seeding-azurite.ts), saved to its store file:`);
+  log(`    policies and their index entries ${seed.policiesSeconds.toFixed(1)} s, states ${seed.statesSeconds.toFixed(1)} s, schedule entries ${seed.scheduleSeconds.toFixed(1)} s, the rest (start, tables, save) ${(totalSeconds - seed.totalSeconds).toFixed(1)} s`);
+  log(`    (${seed.transactions} transactions of up to 100 rows for ${options.policies * 3} policy, index and schedule rows; ${seed.singleWrites} single writes for the states, each its own partition)`);
+  log(`    store file ${(bytes / MIB).toFixed(1)} MiB, ${(bytes / options.policies).toFixed(0)} bytes per policy (LokiJS reads and writes it as one string: V8's limit of 2^29 - 24 characters is about ${Math.floor((2 ** 29 - 24) / (bytes / options.policies) / 1000)},000 policies)`);
+  return { tablePrefix, due };
+}
+
+async function benchScanAtScale(options: ScaleBenchOptions, seed: SeededStore, standIns: LocalStandIns, clients: AzureClientFactory, unpaced: object, command: string): Promise<void> {
+  const { log } = options;
+  const { tablePrefix, due } = seed;
+  log(`  load average before measuring: ${loadavg().map((n) => n.toFixed(1)).join(' ')}`);
 
   // Peak memory first: the children's scans send to a queue of their own and change nothing in the tables.
   const memoryQueue = `scale-memory-${randomBytes(3).toString('hex')}`;

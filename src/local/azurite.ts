@@ -1,6 +1,7 @@
 /**
  * Starts Azurite (Blob, Queue, Table) in memory on free loopback ports, as a
  * child process, and gives back the connection string the app and tests use.
+ * With `location`, it keeps its data in that directory instead, loading what is there.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -26,6 +27,11 @@ export interface StartAzuriteOptions {
   host?: string;
   /** Fixed ports (e.g. 10000-10002 for `npm start`); free ones otherwise. */
   ports?: { blob: number; queue: number; table: number };
+  /**
+   * Keep the data in this directory (Azurite's `--location`) instead of in memory: Azurite loads
+   * what a previous run saved there and saves on a graceful stop (stop()) and every few seconds.
+   */
+  location?: string;
 }
 
 async function waitForPort(host: string, port: number, timeoutInMs: number): Promise<void> {
@@ -57,7 +63,7 @@ async function startAzuriteOnce(options: StartAzuriteOptions): Promise<RunningAz
     process.execPath,
     [
       bin,
-      '--inMemoryPersistence',
+      ...(options.location === undefined ? ['--inMemoryPersistence'] : ['--location', options.location]),
       '--disableTelemetry',
       '--skipApiVersionCheck',
       '--silent',
@@ -73,8 +79,10 @@ async function startAzuriteOnce(options: StartAzuriteOptions): Promise<RunningAz
     child.once('exit', (code) => reject(new Error(`Azurite exited with code ${code}: ${stderr.trim()}`))),
   );
   exited.catch(() => undefined);
+  // Over a location, Azurite loads the saved store before it listens: hundreds of MiB take a while.
+  const timeoutInMs = options.location === undefined ? 15_000 : 120_000;
   await Promise.race([
-    Promise.all([waitForPort(host, blobPort, 15_000), waitForPort(host, queuePort, 15_000), waitForPort(host, tablePort, 15_000)]),
+    Promise.all([waitForPort(host, blobPort, timeoutInMs), waitForPort(host, queuePort, timeoutInMs), waitForPort(host, tablePort, timeoutInMs)]),
     exited,
   ]);
   const base = `http://${host}`;
