@@ -10,6 +10,8 @@
  * rotation retires). Each policy page shows the state without any secret value and, never
  * reloaded, shows the rotation done once it is retried or the session closes; the overview's
  * Failing and Waiting for drain cards count each while it lasts, and not a healthy policy.
+ * Last, a policy whose retry budget is spent: shown Parked with what to do, counted as Parked and
+ * not Failing, and shown healthy once an operator's rotate succeeds.
  * The local stack runs no timers: a rotation goes on only when the test POSTs rotate again.
  */
 import { randomBytes } from 'node:crypto';
@@ -26,6 +28,9 @@ const IN_PROGRESS_ADMIN_SECRET = `${IN_PROGRESS}-admin`;
 const STEPS = ['claimed', 'prepared', 'verified', 'switched', 'delivered', 'drained', 'revoked', 'completed'];
 const HOOKED = 'states-hooked';
 const HEALTHY = 'states-healthy';
+const PARKED = 'states-parked';
+/** The retry budget here: a second failed attempt parks a policy. */
+const MAX_ATTEMPTS = 2;
 const DRAINED = 'states-cache';
 const ADMIN_SECRET = `${DRAINED}-admin`;
 const SIGNING_SECRET = 'states-hook-signing';
@@ -58,7 +63,7 @@ beforeAll(async () => {
   hook = await startHeldWebhook();
   [redis, progressRedis] = await Promise.all([startConsumerServer('redis'), startConsumerServer('redis')]);
     // The held delivery must outlast what the progress test looks at: the longest timeout the app allows.
-  session = await startDashboardSession({ WEBHOOK_CA_CERT_PATH: hook.caCertPath, WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'true', WEBHOOK_TIMEOUT_SECONDS: '30', DRAIN_CHECK_INTERVAL_SECONDS: '1' });
+  session = await startDashboardSession({ WEBHOOK_CA_CERT_PATH: hook.caCertPath, WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'true', WEBHOOK_TIMEOUT_SECONDS: '30', DRAIN_CHECK_INTERVAL_SECONDS: '1', ROTATION_MAX_ATTEMPTS: String(MAX_ATTEMPTS) });
   t = session.t;
   const vaultUrl = t.vault().url;
   await t.secrets(vaultUrl).setSecret(ADMIN_SECRET, redis.adminSecretValue.reveal(), { contentType: 'application/json' });
@@ -67,6 +72,7 @@ beforeAll(async () => {
   const puts = [
     await t.call('PUT', `/policies/${HEALTHY}`, policyBody(HEALTHY, [])),
     await t.call('PUT', `/policies/${HOOKED}`, policyBody(HOOKED, [{ kind: 'webhook', name: 'billing-hook', url: hook.url, signingSecretName: SIGNING_SECRET }])),
+    await t.call('PUT', `/policies/${PARKED}`, policyBody(PARKED, [{ kind: 'webhook', name: 'audit-hook', url: hook.url, signingSecretName: SIGNING_SECRET }])),
     await t.call('PUT', `/policies/${DRAINED}`, policyBody(DRAINED, [redis.consumer('cache-primary', ADMIN_SECRET)], { kind: redis.strategy, gracePeriod: '1s', maxDrainWait: '1h' })),
     await t.call('PUT', `/policies/${IN_PROGRESS}`, policyBody(IN_PROGRESS, [progressRedis.consumer('cache-primary', IN_PROGRESS_ADMIN_SECRET), { kind: 'webhook', name: 'billing-hook', url: hook.url, signingSecretName: SIGNING_SECRET }], { kind: progressRedis.strategy, gracePeriod: '1s', maxDrainWait: '1h' })),
   ];
@@ -288,6 +294,60 @@ describe('a rotation waiting for a drain', () => {
     expect(await page.evaluate('window.stillTheSamePage')).toBe(true);
     expect(await pageSawCurrentValue('operator', DRAINED)).toBe(false);
     expect(await cardCount(page, 'Waiting for drain')).toBe(0);
+    expect(session.recordOf('operator').problems).toEqual([]);
+  }, 120_000);
+});
+
+describe('a parked policy', () => {
+  it('shows Parked with the spent budget, counts it as Parked and not Failing, and shows it healthy once an operator rotates it, without a reload', async () => {
+    // Arrange: the follower's endpoint answers 500; one failed attempt leaves the policy failing.
+    hook.release(500);
+    const first = await rotate(PARKED, 'endpoint down');
+    expect(first.status, first.text).toBe(502);
+    expect(first.json).toMatchObject({ parked: false });
+    const page = await session.signedIn('operator');
+
+    // Refusal twin: one failure within the budget is Failing, not Parked.
+    expect(await cardCount(page, 'Parked')).toBe(0);
+    expect((await attention(page)).filter(([id]) => id === PARKED)).toEqual([[PARKED, 'Failing']]);
+
+    // Act: the second failed attempt spends the budget.
+    const second = await rotate(PARKED, 'endpoint still down');
+    expect(second.status, second.text).toBe(502);
+    expect(second.json).toMatchObject({ error: { code: 'RotationFailed' }, parked: true });
+
+    // Assert: the overview counts it as Parked, and no longer as Failing.
+    expect(await cardCount(page, 'Parked')).toBe(1);
+    expect(await cardCount(page, 'Failing')).toBe(0);
+    expect((await attention(page)).filter(([id]) => id === PARKED)).toEqual([[PARKED, 'Parked']]);
+
+    // Act: the policy page.
+    await session.go(page, `#/policies/${PARKED}`);
+    const notice = page.getByRole('note').filter({ hasText: /^Parked after/ });
+    await notice.waitFor();
+
+    // Assert: parked, why, that nothing will retry it, and what to do; no secret value.
+    expect(await page.getByRole('heading', { name: /^Summary/ }).textContent()).toContain('Parked');
+    expect(await notice.textContent()).toBe(`Parked after ${MAX_ATTEMPTS} failed attempts: the retry budget is spent and no retry is scheduled. Fix the cause shown under Last result, then rotate now to try again.`);
+    expect(await summaryValue(page, 'Last result').textContent()).toMatch(/^failed/);
+    expect(await summaryValue(page, 'Last result').locator('.error-text').textContent()).toMatch(/audit-hook \(webhook\).* answered 500/);
+    expect(await pageSawCurrentValue('operator', PARKED)).toBe(false);
+    await session.screenshot(page, 'policy-parked');
+    await session.expectAccessible(page, 'parked policy');
+    await page.evaluate('window.stillTheSamePage = true');
+
+    // Act: the endpoint is fixed and an operator rotates the parked policy.
+    hook.release(204);
+    const resumed = await rotate(PARKED, 'endpoint fixed');
+
+    // Assert: it succeeded, and the page, refreshing itself, no longer shows it parked.
+    expect(resumed.status, resumed.text).toBe(200);
+    expect(resumed.json).toMatchObject({ status: 'succeeded' });
+    await expect.poll(() => page.getByRole('heading', { name: /^Summary/ }).textContent(), { timeout: 20_000 }).not.toContain('Parked');
+    await expect.poll(() => summaryValue(page, 'Last result').textContent()).toMatch(/^succeeded, /);
+    expect(await notice.count()).toBe(0);
+    expect(await page.evaluate('window.stillTheSamePage')).toBe(true);
+    expect(await cardCount(page, 'Parked')).toBe(0);
     expect(session.recordOf('operator').problems).toEqual([]);
   }, 120_000);
 });

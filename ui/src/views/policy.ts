@@ -12,6 +12,11 @@ import { errorText, scroller, statusBadge, time, when } from './common.js';
 
 const LIVE_REFRESH_MS = 2_000;
 
+/** A parked policy waits for a person: the engine schedules no retry once its budget is spent. */
+function parkedNotice(failedAttempts: number): TemplateResult {
+  return html`<p class="error" role="note">Parked after ${failedAttempts} failed attempt${failedAttempts === 1 ? '' : 's'}: the retry budget is spent and no retry is scheduled. Fix the cause shown under Last result, then rotate now to try again.</p>`;
+}
+
 interface RotatePlan {
   wouldRotate: boolean;
   reason: string;
@@ -288,6 +293,7 @@ export function policyView(ctx: Context, id: string): View {
                 <dt>Last result</dt><dd>${view.state.lastResult ?? 'never rotated'}${view.state.lastRotatedAt ? html`, ${time(view.state.lastRotatedAt)}` : nothing}${view.state.lastError ? html`<div class="error-text">${view.state.lastError}</div>` : nothing}</dd>
                 <dt>Enabled</dt><dd>${view.policy.enabled === false ? 'no' : 'yes'}</dd>
               </dl>
+              ${statusOf(view, pending, new Date()) === 'parked' ? parkedNotice(view.state.consecutiveFailures) : nothing}
               ${pending.length > 0 ? html`<p class="notice">${pending.length} change request(s) wait for approval: <a href=${href.approvals}>Approvals</a>.</p>` : nothing}
             </section>
             ${actions(view)}
