@@ -3,8 +3,8 @@
  * the local stand-ins, signed in through the identity provider's picker with MSAL.js: each role
  * sees the overview; a requester asks for a rotation of a production policy, two approvers
  * approve it in two browser contexts, and the requester's page shows it done; a reader sees no
- * action and the API refuses the reader's token when forced; axe-core finds no serious or
- * critical violation on any view; and no page breaks its Content-Security-Policy. Screenshots of
+ * action and the API refuses the reader's token when forced; axe-core finds no violation
+ * of any impact on any view; and no page breaks its Content-Security-Policy. Screenshots of
  * each view go to test-results/dashboard/ (and, with UPDATE_DASHBOARD_SCREENSHOTS=1, docs/dashboard/).
  */
 import type { Page } from 'playwright-core';
@@ -68,7 +68,7 @@ describe('every view, accessible and at two widths', () => {
     ['reports-cost', '#/reports/cost'],
   ];
 
-  it.each(views)('%s: no serious or critical axe violation, no CSP breach', async (name, route) => {
+  it.each(views)('%s: no axe violation of any impact, no CSP breach', async (name, route) => {
     const page = await signedIn('admin');
     await go(page, route);
     // Wait for the view's data: no "Loading" left.
@@ -76,6 +76,19 @@ describe('every view, accessible and at two widths', () => {
     await axe(page, name);
     await screenshot(page, name);
     expect(problemsOf('admin')).toEqual([]);
+  }, 60_000);
+
+  it('the axe check can fail: a second region named like the policy page\'s History section is found, at moderate impact', async () => {
+    const page = await signedIn('admin');
+    await go(page, `#/policies/${PROD_POLICY}`);
+    await expect.poll(() => page.getByText(/^Loading /).count(), { timeout: 20_000 }).toBe(0);
+    expect(await session.axeViolations(page)).toEqual([]);
+
+    // Act: what the table regions were before they said they scroll, planted in the page.
+    await page.evaluate(`document.querySelector('main').insertAdjacentHTML('beforeend', '<div role="region" aria-label="History"></div>')`);
+
+    // Assert
+    expect((await session.axeViolations(page)).map(({ id, impact }) => ({ id, impact }))).toContainEqual({ id: 'landmark-unique', impact: 'moderate' });
   }, 60_000);
 
   it('works at phone width, every view: the navigation wraps, tables scroll inside their region, nothing overflows the page', async () => {
@@ -161,7 +174,7 @@ describe('the rotate action by keyboard only', () => {
 });
 
 describe('open forms, accessible', () => {
-  it('the rotate form, its dry-run plan, and the break-glass form: no serious or critical axe violation', async () => {
+  it('the rotate form, its dry-run plan, and the break-glass form: no axe violation of any impact', async () => {
     const page = await signedIn('admin');
     await go(page, `#/policies/${PROD_POLICY}`);
     await page.getByRole('button', { name: 'Rotate now…' }).click();

@@ -18,9 +18,13 @@ export function severityBadge(severity: string): TemplateResult {
   return html`<span class="badge severity-${severity}">${severity}</span>`;
 }
 
-/** A wide table in a region that scrolls sideways on a phone, reachable by keyboard. */
+/**
+ * A wide table in a region that scrolls sideways on a phone, reachable by keyboard. The region's
+ * name says it scrolls, so it never repeats the name of the section around it (two landmarks
+ * with one name are ambiguous to a screen reader's landmark list).
+ */
 export function scroller(label: string, table: TemplateResult): TemplateResult {
-  return html`<div class="scroller" role="region" aria-label=${label} tabindex="0">${table}</div>`;
+  return html`<div class="scroller" role="region" aria-label=${`${label}, scrollable table`} tabindex="0">${table}</div>`;
 }
 
 export interface Loadable<T> {
