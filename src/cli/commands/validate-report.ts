@@ -4,7 +4,7 @@
  * Fields are only ever added; `kvrotJson` changes if one is removed or changes meaning.
  */
 import { z } from 'zod';
-import { SEVERITIES } from '../../core/reports/finding.js';
+import { findingJsonFields } from '../../core/reports/finding.js';
 
 export const KVROT_JSON_VERSION = 1;
 
@@ -78,16 +78,7 @@ export const validateReportSchema = z.strictObject({
     z.strictObject({
       ...location,
       path: z.string(),
-      rule: z.string(),
-      severity: z.enum(SEVERITIES),
-      object: z.string(),
-      kind: z.enum(['secret', 'vault', 'policy', 'role-assignment', 'access-policy']),
-      message: z.string(),
-      fix: z.string(),
-      vault: z.string().optional(),
-      secret: z.string().optional(),
-      policyId: z.string().optional(),
-      parameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+      ...findingJsonFields,
     }),
   ),
   warnings: z.array(locatedMessageSchema),

@@ -13,7 +13,7 @@ import { rotationPolicySchema, type RotationPolicy } from '../../core/policy/pol
 import { AUDIT_ACTIONS, ROTATION_STEPS } from '../../core/ports.js';
 import { MAX_CHECKED_POLICIES } from '../../core/reports/compliance/policy-check.js';
 import { MAX_APPLICATION_READS_PER_SECRET_PER_MONTH } from '../../core/reports/cost/cost-report.js';
-import { SEVERITIES } from '../../core/reports/finding.js';
+import { findingJsonFields, SEVERITIES } from '../../core/reports/finding.js';
 import { DEFAULT_TIMELINE_DAYS, MAX_TIMELINE_DAYS } from '../../core/reports/rotation-timeline.js';
 import { approveRequestSchema, breakGlassRequestSchema, cancelRequestSchema, rejectRequestSchema, rotateRequestSchema } from './request-schemas.js';
 
@@ -301,21 +301,7 @@ export const healthSchema = named(
 );
 
 const severity = z.enum(SEVERITIES);
-export const findingSchema = named(
-  'Finding',
-  z.object({
-    rule: z.string(),
-    severity,
-    object: z.string(),
-    kind: z.enum(['secret', 'vault', 'policy', 'role-assignment', 'access-policy']),
-    message: z.string(),
-    fix: z.string(),
-    vault: z.string().optional(),
-    secret: z.string().optional(),
-    policyId: z.string().optional(),
-    parameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
-  }),
-);
+export const findingSchema = named('Finding', z.object(findingJsonFields));
 const bySeverity = z.object({ high: z.number().int(), medium: z.number().int(), low: z.number().int() });
 const ruleDescription = z.object({ id: z.string(), severity, description: z.string(), azurePolicyDefinitionId: z.string().optional() });
 export const findingsPageSchema = named(
