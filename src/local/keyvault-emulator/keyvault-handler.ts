@@ -4,6 +4,7 @@
  * the api-version, and the operation. Every refusal has Key Vault's status and body.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { applyFaultDelays } from '../shared/http-faults.js';
 import { isAuthorized, WWW_AUTHENTICATE } from './challenge.js';
 import { keyVaultHeaders, readBody, RequestTooLargeError, sendEmpty, sendIisNotFound, sendJson } from './http-io.js';
 import { CREATE_OPERATIONS, executeOperation, isServiceError, matchRoute, SUPPORTED_API_VERSIONS } from './routes.js';
@@ -12,19 +13,6 @@ import { injectedError, KeyVaultServiceError, serviceErrors } from './service-er
 
 function sendError(req: IncomingMessage, res: ServerResponse, error: KeyVaultServiceError, extraHeaders: Record<string, string> = {}): void {
   sendJson(res, error.status, error.toBody(), { ...keyVaultHeaders(req), ...extraHeaders });
-}
-
-/** Waits, but no longer than the client does: a caller that gave up leaves no timer behind. */
-function delay(req: IncomingMessage, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      req.socket.off('close', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    req.socket.once('close', done);
-  });
 }
 
 /** Query keys arrive percent-encoded (`api%2Dversion`); URLSearchParams decodes keys and values. */
@@ -56,12 +44,7 @@ export async function handleVaultRequest(runtime: EmulatorRuntime, hosted: Hoste
   const fault = runtime.faults.take({ method, path: url.pathname, vault: vaultName });
   if (fault) {
     counts.faults += 1;
-    if (fault.latencyInMs) await delay(req, fault.latencyInMs);
-    if (req.socket.destroyed) return;
-    if (fault.dropConnection) {
-      req.socket.destroy();
-      return;
-    }
+    if (await applyFaultDelays(req, fault)) return;
     if (fault.status !== undefined) {
       sendError(req, res, injectedError(fault.status, fault.errorCode, fault.errorMessage), fault.headers ?? {});
       return;

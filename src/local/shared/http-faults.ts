@@ -75,7 +75,7 @@ export function delayRequest(req: IncomingMessage, ms: number): Promise<void> {
  * Applies a fault's latency and dropped connection. Returns true when the request is finished
  * with (dropped, or the client went away); else the caller answers the fault's status, if any.
  */
-export async function applyFaultDelays(req: IncomingMessage, fault: HttpFault): Promise<boolean> {
+export async function applyFaultDelays(req: IncomingMessage, fault: Pick<HttpFaultSpec, 'latencyInMs' | 'dropConnection'>): Promise<boolean> {
   if (fault.latencyInMs) await delayRequest(req, fault.latencyInMs);
   if (req.socket.destroyed) return true;
   if (fault.dropConnection) {
