@@ -1,17 +1,19 @@
 /**
- * The `app-service` follower: web apps and function apps that read the secret through Key Vault
- * references. App Service keeps a resolved reference for up to 24 hours and a restart does not
- * read it again, so after the switch each listed site's references are refreshed through ARM
+ * The `app-service` follower: web apps and function apps, and their deployment slots, that read
+ * the secret through Key Vault references in app settings or connection strings. App Service
+ * keeps a resolved reference for up to 24 hours and a restart does not read it again, so after
+ * the switch each listed site or slot's references are refreshed through ARM
  * (POST .../config/configreferences/appsettings/refresh), and the follower confirms only once
- * every setting that reads this secret reports Resolved with the switched version.
+ * every app setting and connection string that reads this secret reports Resolved with the
+ * switched version.
  *
  * Only versionless references can follow: one that names another version is a configuration
- * problem no retry fixes, and so is a site where nothing reads the secret (a follower that
+ * problem no retry fixes, and so is an app where nothing reads the secret (a follower that
  * confirms nothing must not pass).
  */
 import { z } from 'zod';
 import type { ArmClients } from '../arm/arm-clients.js';
-import { AppServiceReferences, type AppSettingReferenceStatus } from '../arm/app-service-references.js';
+import { AppServiceReferences, appLabel, parseSiteId, type AppSettingReferenceStatus } from '../arm/app-service-references.js';
 import type { FollowerKind, SwitchedVersion } from '../../core/consumers/consumer-port.js';
 import { deliveryTimeoutSchema, followerSchema } from '../../core/consumers/follower-schema.js';
 import { parseDuration } from '../../core/durations.js';
@@ -19,9 +21,9 @@ import { DomainError, PermanentDependencyError, TransientDependencyError } from 
 import type { Logger } from '../../core/logger.js';
 
 export const APP_SERVICE_KIND = 'app-service';
-/** Sites per consumer: each is a refresh and a few reads per rotation, all inside one delivery. */
+/** Sites and slots per consumer: each is a refresh and a few reads per rotation, all inside one delivery. */
 export const MAX_SITES = 20;
-/** Settings named per consumer. */
+/** App settings named per consumer; connection strings named per consumer, the same. */
 export const MAX_SETTINGS = 50;
 export const DEFAULT_TIMEOUT_IN_MS = 60_000;
 /** Well under the rotation lease (ROTATION_LEASE_SECONDS, 300 by default), which the delivery runs inside. */
@@ -35,7 +37,7 @@ const RESOURCE_GROUP = '[-\\w._()]{0,89}[-\\w_()]';
 const SITE_NAME = '[A-Za-z0-9][A-Za-z0-9-]{0,58}[A-Za-z0-9]';
 const SITE_ID = new RegExp(`^/subscriptions/${GUID}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft\\.Web/sites/${SITE_NAME}$`, 'i');
 const SLOT_ID = new RegExp(`^/subscriptions/${GUID}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft\\.Web/sites/${SITE_NAME}/slots/${SITE_NAME}$`, 'i');
-/** App setting names as App Service takes them on Windows and Linux. */
+/** App setting and connection string names as App Service takes them on Windows and Linux. */
 const APP_SETTING = /^[A-Za-z0-9_.:-]{1,256}$/;
 
 function uniqueIgnoringCase(values: readonly string[], ctx: z.RefinementCtx, what: string): void {
@@ -51,23 +53,33 @@ const siteIdSchema = z
   .string()
   .max(600, 'must be at most 600 characters')
   .superRefine((id, ctx) => {
-    if (SLOT_ID.test(id)) ctx.addIssue({ code: 'custom', message: 'is a deployment slot: slots are not supported yet; list the production site' });
-    else if (!SITE_ID.test(id)) ctx.addIssue({ code: 'custom', message: 'must be /subscriptions/{guid}/resourceGroups/{group}/providers/Microsoft.Web/sites/{name}' });
+    if (!SITE_ID.test(id) && !SLOT_ID.test(id)) ctx.addIssue({ code: 'custom', message: 'must be /subscriptions/{guid}/resourceGroups/{group}/providers/Microsoft.Web/sites/{name}, or a slot of it: .../sites/{name}/slots/{slot}' });
   });
 
 const appServiceSchema = followerSchema(APP_SERVICE_KIND, {
-  /** The web apps and function apps whose Key Vault references read this secret. */
+  /** The web apps and function apps, or their deployment slots, whose Key Vault references read this secret. */
   siteIds: z
     .array(siteIdSchema)
     .min(1, 'must list at least one site')
     .max(MAX_SITES, `must list at most ${MAX_SITES} sites`)
     .superRefine((ids, ctx) => uniqueIgnoringCase(ids, ctx, 'site')),
-  /** The settings that must follow; default: every setting of each site whose reference reads this secret. */
+  /**
+   * The app settings that must follow. With `connectionStrings`, the two name everything that
+   * must; when both are left out, every app setting and connection string of each site whose
+   * reference reads this secret must.
+   */
   settings: z
     .array(z.string().regex(APP_SETTING, 'must be an app setting name: 1-256 letters, digits, _ . : -'))
     .min(1, 'must name at least one setting, or be left out for every setting that reads this secret')
     .max(MAX_SETTINGS, `must name at most ${MAX_SETTINGS} settings`)
     .superRefine((names, ctx) => uniqueIgnoringCase(names, ctx, 'setting'))
+    .optional(),
+  /** The connection strings that must follow (see `settings`). */
+  connectionStrings: z
+    .array(z.string().regex(APP_SETTING, 'must be a connection string name: 1-256 letters, digits, _ . : -'))
+    .min(1, 'must name at least one connection string, or be left out')
+    .max(MAX_SETTINGS, `must name at most ${MAX_SETTINGS} connection strings`)
+    .superRefine((names, ctx) => uniqueIgnoringCase(names, ctx, 'connection string'))
     .optional(),
   /** How long each delivery waits for the references to resolve to the new version; default 60s. */
   timeout: deliveryTimeoutSchema(MAX_TIMEOUT_SECONDS).optional(),
@@ -101,34 +113,44 @@ function readsTarget(status: AppSettingReferenceStatus, target: Target): boolean
   return status.vaultName?.toLowerCase() === target.vaultName && status.secretName?.toLowerCase() === target.secretName.toLowerCase();
 }
 
-function siteNameOf(siteId: string): string {
-  return siteId.slice(siteId.lastIndexOf('/') + 1);
-}
-
 const secretOf = (target: Target) => `${target.vaultName}/${target.secretName}`;
 
-/** The settings that must follow on this site; throws when the site's configuration means none ever can. */
-function watchedSettings(spec: AppServiceSpec, site: string, statuses: AppSettingReferenceStatus[], target: Target): AppSettingReferenceStatus[] {
-  let watched: AppSettingReferenceStatus[];
-  if (spec.settings) {
-    watched = spec.settings.map((name) => {
-      const status = statuses.find((s) => s.setting.toLowerCase() === name.toLowerCase());
-      if (!status) throw new PermanentDependencyError(`site ${site}: setting ${name} is not a Key Vault reference (or does not exist), so it cannot follow ${secretOf(target)}`);
-      if (status.vaultName && !readsTarget(status, target)) {
-        throw new PermanentDependencyError(`site ${site}: setting ${name} reads ${status.vaultName}/${status.secretName ?? '?'}, not ${secretOf(target)}`);
-      }
-      return status;
-    });
+/** Where a reference sits: it names the entry in errors and the audit. */
+type Source = 'app setting' | 'connection string';
+
+interface Watched extends AppSettingReferenceStatus {
+  source: Source;
+}
+
+const nameOf = (status: Watched) => `${status.source} ${status.setting}`;
+
+/** The entries that must follow on this app; throws when its configuration means none ever can. */
+function watchedEntries(spec: AppServiceSpec, app: string, found: Record<Source, AppSettingReferenceStatus[]>, target: Target): Watched[] {
+  const tagged = (source: Source) => found[source].map((status) => ({ ...status, source }));
+  let watched: Watched[];
+  if (spec.settings || spec.connectionStrings) {
+    const named = (source: Source, names: string[] | undefined): Watched[] =>
+      (names ?? []).map((name) => {
+        const status = tagged(source).find((s) => s.setting.toLowerCase() === name.toLowerCase());
+        if (!status) throw new PermanentDependencyError(`${app}: ${source} ${name} is not a Key Vault reference (or does not exist), so it cannot follow ${secretOf(target)}`);
+        if (status.vaultName && !readsTarget(status, target)) {
+          throw new PermanentDependencyError(`${app}: ${source} ${name} reads ${status.vaultName}/${status.secretName ?? '?'}, not ${secretOf(target)}`);
+        }
+        return status;
+      });
+    watched = [...named('app setting', spec.settings), ...named('connection string', spec.connectionStrings)];
   } else {
-    watched = statuses.filter((status) => readsTarget(status, target));
+    watched = [...tagged('app setting'), ...tagged('connection string')].filter((status) => readsTarget(status, target));
     if (watched.length === 0) {
-      throw new PermanentDependencyError(`nothing on site ${site} reads this secret (${secretOf(target)}): no Key Vault reference names it, so there is nothing to confirm; fix siteIds or the site's settings`);
+      throw new PermanentDependencyError(
+        `nothing on ${app} reads this secret (${secretOf(target)}): no Key Vault reference in its app settings or connection strings names it, so there is nothing to confirm; fix siteIds or the app's settings`,
+      );
     }
   }
   const pinned = watched.filter((status) => status.pinnedVersion && status.pinnedVersion.toLowerCase() !== target.version.toLowerCase());
   if (pinned.length > 0) {
     throw new PermanentDependencyError(
-      `site ${site}: ${pinned.map((s) => `setting ${s.setting} names version ${s.pinnedVersion}`).join(', ')}: only versionless references pick up new versions; drop the version from the reference (SecretUri=https://${target.vaultName}.vault.azure.net/secrets/${target.secretName}/ or VaultName=...;SecretName=...)`,
+      `${app}: ${pinned.map((s) => `${nameOf(s)} names version ${s.pinnedVersion}`).join(', ')}: only versionless references pick up new versions; drop the version from the reference (SecretUri=https://${target.vaultName}.vault.azure.net/secrets/${target.secretName}/ or VaultName=...;SecretName=...)`,
     );
   }
   return watched;
@@ -138,9 +160,22 @@ function confirmed(status: AppSettingReferenceStatus, target: Target): boolean {
   return status.status === 'Resolved' && status.version?.toLowerCase() === target.version.toLowerCase();
 }
 
-function describeStatus(status: AppSettingReferenceStatus, target: Target): string {
-  if (status.status === 'Resolved') return `setting ${status.setting} still resolves to version ${status.version ?? '(none reported)'}, not ${target.version}`;
-  return `setting ${status.setting} is ${status.status}${status.details ? ` (${status.details.slice(0, 300)})` : ''}`;
+function describeStatus(status: Watched, target: Target): string {
+  if (status.status === 'Resolved') {
+    // Microsoft documents the refresh for app settings; whether it re-reads connection strings is not documented.
+    const hint = status.source === 'connection string' ? ' (the documented refresh is for app settings; a change to the app\'s configuration re-reads every reference)' : '';
+    return `${nameOf(status)} still resolves to version ${status.version ?? '(none reported)'}, not ${target.version}${hint}`;
+  }
+  return `${nameOf(status)} is ${status.status}${status.details ? ` (${status.details.slice(0, 300)})` : ''}`;
+}
+
+/** `app settings A, B; connection strings Db` */
+function namesOf(watched: Watched[]): string {
+  const list = (source: Source, plural: string) => {
+    const names = watched.filter((s) => s.source === source).map((s) => s.setting);
+    return names.length > 0 ? [`${plural} ${names.join(', ')}`] : [];
+  };
+  return [...list('app setting', 'app settings'), ...list('connection string', 'connection strings')].join('; ');
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -151,25 +186,33 @@ export function appServiceConsumer(runtime: AppServiceRuntime, options: AppServi
   let references: AppServiceReferences | undefined;
   const referencesOf = () => (references ??= new AppServiceReferences(runtime.arm));
 
-  /** Look, then act: a site already holding the version is not refreshed again. Resolves with the settings confirmed. */
-  async function confirmSite(spec: AppServiceSpec, siteId: string, target: Target, timeoutInMs: number, log: Record<string, string>): Promise<string> {
-    const site = siteNameOf(siteId);
+  /** Connection strings are read only when some may have to follow: not when only app settings are named. */
+  async function read(spec: AppServiceSpec, siteId: string, abortSignal: AbortSignal): Promise<Record<Source, AppSettingReferenceStatus[]>> {
+    const client = referencesOf();
+    const readsConnectionStrings = spec.connectionStrings !== undefined || spec.settings === undefined;
+    const [settings, connectionStrings] = await Promise.all([client.statuses(siteId, { abortSignal }), readsConnectionStrings ? client.connectionStringStatuses(siteId, { abortSignal }) : []]);
+    return { 'app setting': settings, 'connection string': connectionStrings };
+  }
+
+  /** Look, then act: an app already holding the version is not refreshed again. Resolves with what was confirmed. */
+  async function confirmApp(spec: AppServiceSpec, siteId: string, target: Target, timeoutInMs: number, log: Record<string, string>): Promise<string> {
+    const app = appLabel(parseSiteId(siteId));
     const client = referencesOf();
     const deadline = Date.now() + timeoutInMs;
     const signal = () => AbortSignal.timeout(Math.max(5_000, deadline - Date.now()));
-    let watched = watchedSettings(spec, site, await client.statuses(siteId, { abortSignal: signal() }), target);
-    const names = () => watched.map((s) => s.setting).join(', ');
-    if (watched.every((status) => confirmed(status, target))) return `site ${site}: settings ${names()} already resolved to version ${target.version}`;
+    let watched = watchedEntries(spec, app, await read(spec, siteId, signal()), target);
+    const names = () => namesOf(watched);
+    if (watched.every((status) => confirmed(status, target))) return `${app}: ${names()} already resolved to version ${target.version}`;
     await client.refresh(siteId, { abortSignal: signal() });
-    runtime.logger.info('app-service.refreshed', { ...log, site });
+    runtime.logger.info('app-service.refreshed', { ...log, site: app });
     for (;;) {
-      watched = watchedSettings(spec, site, await client.statuses(siteId, { abortSignal: signal() }), target);
-      if (watched.every((status) => confirmed(status, target))) return `site ${site}: settings ${names()} resolved to version ${target.version} after a refresh`;
+      watched = watchedEntries(spec, app, await read(spec, siteId, signal()), target);
+      if (watched.every((status) => confirmed(status, target))) return `${app}: ${names()} resolved to version ${target.version} after a refresh`;
       // A refresh may take a moment to show; a status that is not Resolved is reported only if it lasts to the deadline.
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
         const pending = watched.filter((status) => !confirmed(status, target)).map((status) => describeStatus(status, target));
-        throw new TransientDependencyError(`site ${site}: ${pending.join('; ')}, ${Math.round(timeoutInMs / 1000)} s after the refresh`);
+        throw new TransientDependencyError(`${app}: ${pending.join('; ')}, ${Math.round(timeoutInMs / 1000)} s after the refresh`);
       }
       await sleep(Math.min(pollIntervalInMs, remaining));
     }
@@ -183,7 +226,7 @@ export function appServiceConsumer(runtime: AppServiceRuntime, options: AppServi
       const target = targetOf(switched);
       const timeoutInMs = spec.timeout ? parseDuration(spec.timeout).milliseconds : DEFAULT_TIMEOUT_IN_MS;
       const log = { policyId: switched.policyId, rotationId: switched.rotationId, consumer: spec.name, vaultUrl: switched.version.vaultUrl, secretName: target.secretName, version: target.version };
-      const results = await Promise.allSettled(spec.siteIds.map((siteId) => confirmSite(spec, siteId, target, timeoutInMs, log)));
+      const results = await Promise.allSettled(spec.siteIds.map((siteId) => confirmApp(spec, siteId, target, timeoutInMs, log)));
       const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
       if (failures.length === 0) return results.map((result) => (result as PromiseFulfilledResult<string>).value).join('; ');
       const message = failures.map((error) => (error instanceof Error ? error.message : String(error))).join('; ');

@@ -9,9 +9,21 @@ import { sendJson } from '../keyvault-emulator/http-io.js';
 import { AdminError, adminJson, adminObject, readAdminBody, sendAdminError, serveFaults } from '../shared/admin-api.js';
 import { ADMIN_PREFIX } from './options.js';
 import { vaultBody } from './routes.js';
+import type { StoredApp } from './sites.js';
 import { matchingKey } from './storage.js';
 import type { ArmRuntime } from './runtime.js';
 import { InvalidSeedError } from './seed.js';
+
+/** An app's maps as JSON objects; connection strings' values are only references or test values, as app settings' are. */
+function appDump(app: StoredApp): Record<string, unknown> {
+  const { appSettings, connectionStrings, references, ...rest } = app;
+  return {
+    ...rest,
+    appSettings: Object.fromEntries(appSettings),
+    connectionStrings: Object.fromEntries(connectionStrings),
+    references: { appsettings: Object.fromEntries(references.appsettings), connectionstrings: Object.fromEntries(references.connectionstrings) },
+  };
+}
 
 function stateDump(runtime: ArmRuntime): unknown {
   const { state } = runtime;
@@ -23,7 +35,7 @@ function stateDump(runtime: ArmRuntime): unknown {
     roleDefinitions: [...state.customRoles.values()],
     roleAssignments: [...state.roleAssignments.values()],
     storageAccounts: [...state.storageAccounts.values()].map(({ keys, ...account }) => ({ ...account, keys: keys.map(({ keyName, creationTime }) => ({ keyName, creationTime })) })),
-    sites: [...state.sites.values()].map((site) => ({ ...site, appSettings: Object.fromEntries(site.appSettings), references: Object.fromEntries(site.references) })),
+    sites: [...state.sites.values()].map((site) => ({ ...appDump(site), slots: [...site.slots.values()].map(appDump) })),
   };
 }
 

@@ -1,5 +1,5 @@
 /**
- * Faults a test arms for the next N resolutions of sites' Key Vault references: instead of
+ * Faults a test arms for the next N resolutions of sites' and slots' Key Vault references: instead of
  * asking Key Vault, the reference takes the given status (AccessToKeyVaultDenied, say), as
  * when the site's identity loses its role. A read, a seed and a refresh each resolve.
  */
@@ -7,9 +7,9 @@ import { ArmedFaults } from '../shared/armed-faults.js';
 import { REFERENCE_STATUSES, type ReferenceStatus } from './key-vault-references.js';
 
 export interface ReferenceFaultSpec {
-  /** The site's resource id; any site when absent. */
+  /** The site's or slot's resource id; any app when absent. */
   siteId?: string;
-  /** The app setting's name; any setting when absent. */
+  /** The app setting's or connection string's name; any when absent. */
   setting?: string;
   status: Exclude<ReferenceStatus, 'Resolved'>;
   details?: string;

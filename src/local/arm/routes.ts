@@ -5,8 +5,8 @@
  * (@azure/arm-keyvault 5: 2026-02-01), Microsoft.Authorization role assignments and role
  * definitions (@azure/arm-authorization 9: 2022-04-01), Microsoft.Insights diagnostic
  * settings (2021-05-01-preview), Microsoft.Storage storage accounts (@azure/arm-storage 20:
- * 2025-08-01; storage.ts) and Microsoft.Web sites (@azure/arm-appservice 19: 2025-05-01,
- * and 2022-03-01 for the reference refresh no SDK method sends; sites.ts).
+ * 2025-08-01; storage.ts) and Microsoft.Web sites and their slots (@azure/arm-appservice 19:
+ * 2025-05-01, and 2022-03-01 for the reference refresh no SDK method sends; sites.ts).
  */
 import { ArmError, armErrors } from './arm-errors.js';
 import { BUILT_IN_ROLES, type RoleDefinitionRecord } from './built-in-roles.js';
@@ -30,11 +30,23 @@ export const ARM_OPERATIONS = [
   'storageAccounts.listKeys',
   'storageAccounts.regenerateKey',
   'webApps.get',
+  'webApps.getSlot',
   'webApps.listApplicationSettings',
+  'webApps.listApplicationSettingsSlot',
+  'webApps.listConnectionStrings',
+  'webApps.listConnectionStringsSlot',
   'webApps.listAppSettingsKeyVaultReferences',
+  'webApps.listAppSettingsKeyVaultReferencesSlot',
   'webApps.getAppSettingKeyVaultReference',
+  'webApps.getAppSettingKeyVaultReferenceSlot',
+  'webApps.listSiteConnectionStringKeyVaultReferences',
+  'webApps.listSiteConnectionStringKeyVaultReferencesSlot',
+  'webApps.getSiteConnectionStringKeyVaultReference',
+  'webApps.getSiteConnectionStringKeyVaultReferenceSlot',
   /** No SDK method sends it; named as the adapter calls it (POST .../configreferences/appsettings/refresh). */
   'webApps.refreshAppSettingsKeyVaultReferences',
+  /** The same POST under a slot: neither an SDK method nor documented by Microsoft. */
+  'webApps.refreshAppSettingsKeyVaultReferencesSlot',
 ] as const;
 export type ArmOperation = (typeof ARM_OPERATIONS)[number];
 
@@ -60,7 +72,7 @@ export interface ArmRequestContext {
   port: number | undefined;
   /** The request body as sent (empty for none). */
   body: string;
-  /** Resolves sites' Key Vault references. */
+  /** Resolves sites' and slots' Key Vault references. */
   references: SiteReferences;
   /** ARM's 404 for a subscription or resource group that does not exist. */
   requireGroup(subscriptionId: string, group: string): void;

@@ -2,6 +2,7 @@
 import { ArmFaults } from './faults.js';
 import type { KeyVaultTrust } from './key-vault-references.js';
 import { SiteReferences } from './site-references.js';
+import { appsOf } from './sites.js';
 import { ARM_OPERATIONS, type ArmOperation } from './routes.js';
 import { ArmState, type SeedResult } from './state.js';
 
@@ -44,10 +45,10 @@ export class ArmRuntime {
     this.references = new SiteReferences(keyVault, this.state.now);
   }
 
-  /** Applies a seed, then resolves the Key Vault references of the sites it added or changed, as App Service does when settings change. */
+  /** Applies a seed, then resolves the Key Vault references of the sites and slots it added or changed, as App Service does when settings change. */
   async seed(input: unknown): Promise<SeedResult> {
     const result = this.state.apply(input);
-    await Promise.all([...this.state.sites.values()].map((site) => this.references.resolveNew(site)));
+    await Promise.all([...this.state.sites.values()].flatMap(appsOf).map((app) => this.references.resolveNew(app)));
     return result;
   }
 

@@ -1,7 +1,8 @@
 /**
  * What a test seeds the ARM stand-in with: subscriptions (with their management-group
  * ancestry), resource groups, Key Vault vaults with their settings, diagnostic settings,
- * custom role definitions, role assignments, storage accounts and App Service sites. One JSON document, validated whole before
+ * custom role definitions, role assignments, storage accounts and App Service sites (with their
+ * connection strings and deployment slots). One JSON document, validated whole before
  * anything is stored: a refusal names the field, and a seed is applied all or nothing.
  */
 import { z } from 'zod';
@@ -132,6 +133,34 @@ const storageAccount = z.strictObject({
 /** Which identity a site resolves its Key Vault references with; 'None' leaves every reference MSINotEnabled. */
 export const SITE_IDENTITIES = ['SystemAssigned', 'UserAssigned', 'None'] as const;
 
+/** Connection string types as App Service takes them (ConnectionStringType). */
+export const CONNECTION_STRING_TYPES = ['MySql', 'SQLServer', 'SQLAzure', 'Custom', 'NotificationHub', 'ServiceBus', 'EventHub', 'ApiHub', 'DocDb', 'RedisCache', 'PostgreSQL'] as const;
+/** Deployment slots per site: App Service's most (Premium and Isolated plans). */
+export const MAX_SLOTS = 20;
+
+const settingName = z.string().regex(APP_SETTING, 'is not an app setting name').refine((name) => name !== '__proto__', { message: 'is not an app setting name' });
+
+/** Values as App Service holds them; a Key Vault reference is `@Microsoft.KeyVault(SecretUri=...)` or `@Microsoft.KeyVault(VaultName=...;SecretName=...)`. */
+const appSettings = z
+  .record(settingName, z.string().max(10_240))
+  .refine((settings) => Object.keys(settings).length <= 500, { message: 'at most 500 app settings' });
+
+/** By name: the value (a Key Vault reference works here too) and its type, Custom by default. */
+const connectionStrings = z
+  .record(
+    z.string().regex(APP_SETTING, 'is not a connection string name').refine((name) => name !== '__proto__', { message: 'is not a connection string name' }),
+    z.strictObject({ value: z.string().max(10_240), type: z.enum(CONNECTION_STRING_TYPES).optional() }),
+  )
+  .refine((strings) => Object.keys(strings).length <= 100, { message: 'at most 100 connection strings' });
+
+/** A deployment slot: an app of its own under the site, with its own identity, settings and connection strings. */
+const slot = z.strictObject({
+  name: z.string().regex(SITE, 'is not a slot name (2-60 letters, digits and hyphens, not starting or ending with a hyphen)'),
+  identity: z.enum(SITE_IDENTITIES).optional(),
+  appSettings: appSettings.optional(),
+  connectionStrings: connectionStrings.optional(),
+});
+
 const site = z.strictObject({
   subscriptionId: guid,
   resourceGroup: z.string().regex(RESOURCE_GROUP, 'is not a resource group name'),
@@ -139,10 +168,19 @@ const site = z.strictObject({
   kind: z.enum(['app', 'app,linux', 'functionapp', 'functionapp,linux']).optional(),
   location: text(64).optional(),
   identity: z.enum(SITE_IDENTITIES).optional(),
-  /** Values as App Service holds them; a Key Vault reference is `@Microsoft.KeyVault(SecretUri=...)` or `@Microsoft.KeyVault(VaultName=...;SecretName=...)`. */
-  appSettings: z
-    .record(z.string().regex(APP_SETTING, 'is not an app setting name').refine((name) => name !== '__proto__', { message: 'is not an app setting name' }), z.string().max(10_240))
-    .refine((settings) => Object.keys(settings).length <= 500, { message: 'at most 500 app settings' })
+  appSettings: appSettings.optional(),
+  connectionStrings: connectionStrings.optional(),
+  /** A site seeded again has these slots only; a slot keeps what it resolved for values that did not change. */
+  slots: z
+    .array(slot)
+    .max(MAX_SLOTS, `at most ${MAX_SLOTS} slots`)
+    .superRefine((slots, ctx) => {
+      const seen = new Set<string>();
+      slots.forEach((s, index) => {
+        if (seen.has(s.name.toLowerCase())) ctx.addIssue({ code: 'custom', path: [index, 'name'], message: 'names the same slot twice' });
+        seen.add(s.name.toLowerCase());
+      });
+    })
     .optional(),
 });
 
@@ -183,6 +221,7 @@ export type SeedRoleDefinition = z.output<typeof roleDefinition>;
 export type SeedSubscription = z.output<typeof subscription>;
 export type SeedStorageAccount = z.output<typeof storageAccount>;
 export type SeedSite = z.output<typeof site>;
+export type SeedSlot = z.output<typeof slot>;
 
 export interface SeedProblem {
   /** The field, e.g. `vaults[2].softDeleteRetentionInDays`. */

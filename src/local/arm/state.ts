@@ -1,10 +1,11 @@
 /**
  * Everything the ARM stand-in holds: subscriptions and their management-group ancestry,
  * resource groups, vaults, diagnostic settings, custom role definitions, role
- * assignments, storage accounts with their keys, and sites with their app settings. A seed is checked whole (shape, then references) before any of it is stored.
+ * assignments, storage accounts with their keys, and sites with their app settings, connection
+ * strings and deployment slots. A seed is checked whole (shape, then references) before any of it is stored.
  */
 import { createHash } from 'node:crypto';
-import { siteId, type StoredSite } from './sites.js';
+import { REFERENCE_SOURCES, siteId, slotId, valuesOf, type StoredApp, type StoredSite } from './sites.js';
 import { newStorageKeys, storageAccountId, type StoredStorageAccount } from './storage.js';
 import { BUILT_IN_ROLES, type RoleDefinitionRecord } from './built-in-roles.js';
 import { ARM_TENANT_ID, DEFAULT_LOCATION } from './options.js';
@@ -17,6 +18,8 @@ import {
   type SeedNetworkAcls,
   type SeedProblem,
   type SeedRoleAssignment,
+  type SeedSite,
+  type SeedSlot,
   type SeedSubscription,
 } from './seed.js';
 
@@ -75,6 +78,22 @@ export interface SeedResult {
 export function deterministicGuid(...parts: string[]): string {
   const hex = createHash('sha256').update(parts.map((part) => part.toLowerCase()).join('\n')).digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** An app's settings, connection strings and identity from its seed; what it resolved before is kept for values that did not change. */
+function configOf(seeded: SeedSite | SeedSlot, before: StoredApp | undefined): Pick<StoredApp, 'identity' | 'appSettings' | 'connectionStrings' | 'references'> {
+  const app: Pick<StoredApp, 'identity' | 'appSettings' | 'connectionStrings' | 'references'> = {
+    identity: seeded.identity ?? 'SystemAssigned',
+    appSettings: new Map(Object.entries(seeded.appSettings ?? {})),
+    connectionStrings: new Map(Object.entries(seeded.connectionStrings ?? {}).map(([name, cs]) => [name, { value: cs.value, type: cs.type ?? 'Custom' }])),
+    references: { appsettings: new Map(), connectionstrings: new Map() },
+  };
+  for (const source of REFERENCE_SOURCES) {
+    const now = valuesOf(app as StoredApp, source);
+    const then = before ? valuesOf(before, source) : new Map<string, string>();
+    for (const [name, cached] of before?.references[source] ?? []) if (then.get(name) === now.get(name)) app.references[source].set(name, cached);
+  }
+  return app;
 }
 
 export class ArmState {
@@ -283,28 +302,24 @@ export class ArmState {
       });
     }
 
-    // A site seeded again keeps what it resolved for settings whose value did not change.
+    // A site or slot seeded again keeps what it resolved for values that did not change.
     const sites = new Map<string, StoredSite>();
     for (const site of seed.sites ?? []) {
       ensureGroup(site.subscriptionId, site.resourceGroup);
-      const id = siteId(site.subscriptionId.toLowerCase(), site.resourceGroup, site.name.toLowerCase());
+      const subscriptionId = site.subscriptionId.toLowerCase();
+      const name = site.name.toLowerCase();
+      const id = siteId(subscriptionId, site.resourceGroup, name);
       const existing = this.sites.get(key(id));
-      const appSettings = new Map(Object.entries(site.appSettings ?? {}));
-      const references = new Map([...(existing?.references ?? [])].filter(([name]) => existing?.appSettings.get(name) === appSettings.get(name)));
-      sites.set(key(id), {
-        id,
-        subscriptionId: site.subscriptionId.toLowerCase(),
-        resourceGroup: site.resourceGroup,
-        name: site.name.toLowerCase(),
-        kind: site.kind ?? 'app',
-        location: site.location ?? DEFAULT_LOCATION,
-        identity: site.identity ?? 'SystemAssigned',
-        principalId: existing?.principalId ?? deterministicGuid('site-identity', id),
-        tenantId: subscriptions.get(key(site.subscriptionId))?.tenantId ?? this.subscription(site.subscriptionId)?.tenantId ?? ARM_TENANT_ID,
-        appSettings,
-        references,
-        createdAt: existing?.createdAt ?? now,
-      });
+      const tenantId = subscriptions.get(key(site.subscriptionId))?.tenantId ?? this.subscription(site.subscriptionId)?.tenantId ?? ARM_TENANT_ID;
+      const common = { subscriptionId, resourceGroup: site.resourceGroup, name, kind: site.kind ?? 'app', location: site.location ?? DEFAULT_LOCATION, tenantId };
+      const slots = new Map<string, StoredApp>();
+      for (const slot of site.slots ?? []) {
+        const slotName = slot.name.toLowerCase();
+        const id = slotId(subscriptionId, site.resourceGroup, name, slotName);
+        const before = existing?.slots.get(slotName);
+        slots.set(slotName, { ...common, id, slot: slotName, ...configOf(slot, before), principalId: before?.principalId ?? deterministicGuid('site-identity', id), createdAt: before?.createdAt ?? now });
+      }
+      sites.set(key(id), { ...common, id, ...configOf(site, existing), principalId: existing?.principalId ?? deterministicGuid('site-identity', id), slots, createdAt: existing?.createdAt ?? now });
     }
 
     if (problems.length > 0) throw new InvalidSeedError(problems);

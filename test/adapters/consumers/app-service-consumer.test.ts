@@ -99,7 +99,7 @@ describe('a policy with an app-service follower, through the HTTP API', () => {
     const audit = await stack.call({ method: 'GET', path: `/audit?policy=${id}&pageSize=100` });
     const delivered = audit.json.items.filter((r: { step?: string; consumer?: string; action?: string }) => r.step === 'delivered' && r.consumer === 'apps' && r.action === 'rotation.step-finished');
     expect(delivered).toHaveLength(1);
-    expect(delivered[0].reason).toContain(`site ${listed.split('/').at(-1)}: settings API_KEY resolved to version ${current}`);
+    expect(delivered[0].reason).toContain(`site ${listed.split('/').at(-1)}: app settings API_KEY resolved to version ${current}`);
     await expectNoValueIn([rotated, audit], id);
   });
 
@@ -123,7 +123,7 @@ describe('a policy with an app-service follower, through the HTTP API', () => {
     expect(await statusOf(site, 'BY_URI')).toMatchObject({ status: 'Resolved', version: current });
     expect(await statusOf(site, 'BY_PARTS')).toMatchObject({ status: 'Resolved', version: current });
     const audit = await stack.call({ method: 'GET', path: `/audit?policy=${id}&pageSize=100` });
-    expect(JSON.stringify(audit.json.items)).toContain(`settings BY_PARTS, BY_URI resolved to version ${current}`);
+    expect(JSON.stringify(audit.json.items)).toContain(`app settings BY_PARTS, BY_URI resolved to version ${current}`);
   });
 
   it('with settings, follows only the ones named: a pinned reference it does not name is left alone; a named one reading another secret is refused', async () => {
@@ -149,7 +149,7 @@ describe('a policy with an app-service follower, through the HTTP API', () => {
     expect(await statusOf(site, 'FOLLOWS')).toMatchObject({ status: 'Resolved', version: current });
     expect(await statusOf(site, 'PINNED_ON_PURPOSE')).toMatchObject({ status: 'Resolved', version: before });
     expect(refused.status, refused.text).toBe(502);
-    expect(refused.json.error.message).toContain(`setting OTHER_SECRET reads kv-app-local/${id}-other, not kv-app-local/${other}`);
+    expect(refused.json.error.message).toContain(`app setting OTHER_SECRET reads kv-app-local/${id}-other, not kv-app-local/${other}`);
   });
 
   it('a versioned reference fails the rotation after the switch, saying only versionless references pick up new versions; the new version stays in the vault', async () => {
@@ -167,7 +167,7 @@ describe('a policy with an app-service follower, through the HTTP API', () => {
     expect(failed.status, failed.text).toBe(502);
     expect(failed.json.error.code).toBe('RotationFailed');
     expect(failed.json.error.message).toContain('apps (app-service)');
-    expect(failed.json.error.message).toContain(`setting API_KEY names version ${before}`);
+    expect(failed.json.error.message).toContain(`app setting API_KEY names version ${before}`);
     expect(failed.json.error.message).toContain('only versionless references pick up new versions');
     const latest = await stack.secrets(vaultUrl).getSecret(id);
     expect(latest.properties.version).not.toBe(before);
@@ -214,7 +214,7 @@ describe('a policy with an app-service follower, through the HTTP API', () => {
 
     // Assert
     expect(failed.status, failed.text).toBe(502);
-    expect(failed.json.error.message).toContain(`site ${name}: setting API_KEY is AccessToKeyVaultDenied`);
+    expect(failed.json.error.message).toContain(`site ${name}: app setting API_KEY is AccessToKeyVaultDenied`);
     expect(whileDenied).toMatchObject({ status: 'AccessToKeyVaultDenied' });
     expect(whileDenied?.version).toBeUndefined();
     expect(retried.status, retried.text).toBe(200);

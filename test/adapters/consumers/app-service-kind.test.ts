@@ -62,8 +62,8 @@ describe('the app-service kind on its own', () => {
     const again = await kind().deliver(spec(['app-follows']), switched);
 
     // Assert
-    expect(first).toBe(`site app-follows: settings API_KEY resolved to version ${switched.version.version} after a refresh`);
-    expect(again).toBe(`site app-follows: settings API_KEY already resolved to version ${switched.version.version}`);
+    expect(first).toBe(`site app-follows: app settings API_KEY resolved to version ${switched.version.version} after a refresh`);
+    expect(again).toBe(`site app-follows: app settings API_KEY already resolved to version ${switched.version.version}`);
     expect(await refreshes()).toBe(1);
   });
 
@@ -74,7 +74,7 @@ describe('the app-service kind on its own', () => {
     // Assert
     expect(error).toBeInstanceOf(PermanentDependencyError);
     const message = (error as Error).message;
-    expect(message).toContain(`site app-pinned: setting API_KEY names version ${before}: only versionless references pick up new versions`);
+    expect(message).toContain(`site app-pinned: app setting API_KEY names version ${before}: only versionless references pick up new versions`);
     expect(message).toContain('nothing on site app-unrelated reads this secret');
     expect(message).not.toContain('app-follows');
   });
