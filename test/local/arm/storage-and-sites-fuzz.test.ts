@@ -1,6 +1,7 @@
 /**
  * Generated bodies into what the ARM stand-in gained for storage accounts and sites: seeds
- * with storage accounts and sites (app settings and Key Vault references of every shape),
+ * with storage accounts and sites (app settings, connection strings and deployment slots, with
+ * Key Vault references of every shape),
  * regenerateKey bodies, reference faults and checkKey bodies. The property: accepted, or a
  * 400 with a code and a message; never a 5xx; a refused seed stores nothing; a reference
  * always has one of App Service's statuses.
@@ -41,6 +42,22 @@ const reference = fc.oneof(
   fc.string({ maxLength: 40 }),
 );
 
+const settingNames = fc.oneof(fc.constantFrom('A', 'DB_PASSWORD', 'a.b:c', '__proto__', 'bad name'), fc.string({ maxLength: 10 }));
+const connectionStrings = fc.dictionary(
+  settingNames,
+  fc.oneof(fc.record({ value: reference, type: maybe(fc.constantFrom('SQLAzure', 'Custom', 'PostgreSQL', 'Oracle')) }, { requiredKeys: ['value'] }), anything),
+  { maxKeys: 3 },
+);
+const slot = fc.record(
+  {
+    name: maybe(fc.oneof(fc.constantFrom('staging', 'Staging', 's', '-x', 'blue-1'), fc.string({ maxLength: 12 }))),
+    identity: maybe(fc.constantFrom('SystemAssigned', 'None')),
+    appSettings: maybe(fc.dictionary(settingNames, reference, { maxKeys: 3 })),
+    connectionStrings: maybe(connectionStrings),
+  },
+  { requiredKeys: ['name'] },
+);
+
 const site = fc.record(
   {
     subscriptionId: maybe(fc.constant(SUB)),
@@ -48,7 +65,9 @@ const site = fc.record(
     name: maybe(fc.oneof(fc.constantFrom('app-a', 'a', '-app', 'app-' + 'x'.repeat(70)), fc.string({ maxLength: 20 }))),
     kind: maybe(fc.constantFrom('app', 'functionapp,linux', 'vm')),
     identity: maybe(fc.constantFrom('SystemAssigned', 'None', 'system')),
-    appSettings: maybe(fc.dictionary(fc.oneof(fc.constantFrom('A', 'DB_PASSWORD', 'a.b:c', '__proto__', 'bad name'), fc.string({ maxLength: 10 })), reference, { maxKeys: 4 })),
+    appSettings: maybe(fc.dictionary(settingNames, reference, { maxKeys: 4 })),
+    connectionStrings: maybe(connectionStrings),
+    slots: maybe(fc.array(slot, { maxLength: 3 })),
   },
   { requiredKeys: ['subscriptionId', 'resourceGroup', 'name'] },
 );
@@ -71,16 +90,19 @@ const seed: fc.Arbitrary<unknown> = fc.oneof(
 
 async function referenceStatuses(): Promise<string[]> {
   const state = await t.admin.state();
-  const sites = (state['sites'] ?? []) as Array<{ resourceGroup: string; name: string }>;
+  const sites = (state['sites'] ?? []) as Array<{ resourceGroup: string; name: string; slots: Array<{ slot: string }> }>;
+  const web = t.clients.appService(SUB).webApps;
   const statuses: string[] = [];
   for (const s of sites) {
-    for await (const r of t.clients.appService(SUB).webApps.listAppSettingsKeyVaultReferences(s.resourceGroup, s.name)) statuses.push(r.status ?? 'none');
+    const lists = [web.listAppSettingsKeyVaultReferences(s.resourceGroup, s.name), web.listSiteConnectionStringKeyVaultReferences(s.resourceGroup, s.name)];
+    for (const { slot } of s.slots) lists.push(web.listAppSettingsKeyVaultReferencesSlot(s.resourceGroup, s.name, slot), web.listSiteConnectionStringKeyVaultReferencesSlot(s.resourceGroup, s.name, slot));
+    for (const list of lists) for await (const r of list) statuses.push(r.status ?? 'none');
   }
   return statuses;
 }
 
 describe('the ARM stand-in\'s storage accounts and sites, generated', () => {
-  it('a seed of storage accounts and sites is 201 or 400 InvalidSeed, stores nothing when refused, and every reference has an App Service status', async () => {
+  it('a seed of storage accounts and sites (with connection strings and slots) is 201 or 400 InvalidSeed, stores nothing when refused, and every reference, of a site or a slot, in an app setting or a connection string, has an App Service status', async () => {
     await fc.assert(
       fc.asyncProperty(seed, async (body) => {
         await t.admin.reset();
