@@ -5,6 +5,7 @@
  * difference between an operation's peak and the baseline's is what the operation cost.
  * Takes a MemoryChildRequest as JSON in argv[2]; prints one MemoryChildAnswer as JSON.
  */
+import { readFileSync } from 'node:fs';
 import { composeServices } from '../../src/composition.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { localAppConfig, type LocalStandIns } from '../../src/local/local-app-config.js';
@@ -21,7 +22,7 @@ export interface MemoryChildRequest {
 
 export interface MemoryChildAnswer {
   operation: MeasuredOperation;
-  /** process.resourceUsage().maxRSS, in KiB: the process's peak resident set. */
+  /** VmHWM of /proc/self/status (Linux; maxRSS elsewhere), in KiB: this process image's peak resident set. */
   maxRssKib: number;
   heapUsedMib: number;
   seconds: number;
@@ -44,9 +45,25 @@ if (request.operation === 'inventory') {
   const page = await services.reports.inventory({ pageSize: 100, summary: true });
   outcome = { items: page.items.length, summary: page.summary };
 }
+/**
+ * This process image's own peak resident set. On Linux, getrusage's maxRSS (process.resourceUsage())
+ * carries over exec the peak of the process this one was spawned from (libuv spawns with vfork, so
+ * that is the parent's lifetime peak): with a parent that once held hundreds of MiB, every child
+ * reported the parent's peak. /proc/self/status's VmHWM is this image's alone.
+ */
+function ownPeakRssKib(): number {
+  try {
+    const line = readFileSync('/proc/self/status', 'utf8').split('\n').find((entry) => entry.startsWith('VmHWM:'));
+    if (line) return Number(line.replace(/\D+/g, ''));
+  } catch {
+    // not Linux: getrusage's figure, with the caveat above
+  }
+  return process.resourceUsage().maxRSS;
+}
+
 const answer: MemoryChildAnswer = {
   operation: request.operation,
-  maxRssKib: process.resourceUsage().maxRSS,
+  maxRssKib: ownPeakRssKib(),
   heapUsedMib: process.memoryUsage().heapUsed / 2 ** 20,
   seconds: (performance.now() - started) / 1000,
   outcome,
