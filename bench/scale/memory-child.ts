@@ -47,9 +47,10 @@ if (request.operation === 'inventory') {
 }
 /**
  * This process image's own peak resident set. On Linux, getrusage's maxRSS (process.resourceUsage())
- * carries over exec the peak of the process this one was spawned from (libuv spawns with vfork, so
- * that is the parent's lifetime peak): with a parent that once held hundreds of MiB, every child
- * reported the parent's peak. /proc/self/status's VmHWM is this image's alone.
+ * carries over exec the peak of the process this one was spawned from: a parent that had held
+ * 400 MiB spawned a child whose maxRSS read 404 MiB and whose VmHWM read 39 MiB (Node 20), and at
+ * 100,000 policies every child, baseline and scan alike, read the bench process's 344.7 MiB.
+ * /proc/self/status's VmHWM is this image's alone.
  */
 function ownPeakRssKib(): number {
   try {
