@@ -8,6 +8,12 @@
 // grant roles. A custom role with only the two config actions would be narrower, but the refresh's
 // RBAC action is not documented and could not be verified, and infra/ allows no custom role
 // definitions (docs/consumers.md, "app-service").
+//
+// Deployment slots are child resources of their site (Microsoft.Web/sites/slots), so this grant on
+// the site covers every slot of it. main.bicep passes split(id, '/')[8], the site's name, for a
+// site's id and for a slot's (.../sites/{name}/slots/{slot}) alike: a listed slot is granted through
+// its site, which also covers the site itself and its other slots (no narrower built-in grant is
+// made per slot here).
 
 param siteName string
 

@@ -10,8 +10,8 @@ export { armSeedSchema, PRINCIPAL_TYPES, SECRET_PERMISSIONS, SITE_IDENTITIES, ST
 export { REFERENCE_STATUSES, type KeyVaultTrust, type ReferenceStatus } from './key-vault-references.js';
 export type { ReferenceFault, ReferenceFaultSpec } from './reference-faults.js';
 export { REFERENCE_CACHE_IN_MS } from './site-references.js';
-export { siteId } from './sites.js';
+export { siteId, slotId } from './sites.js';
 export { STORAGE_KEY_NAMES, storageAccountId } from './storage.js';
 export { deterministicGuid, type SeedResult } from './state.js';
 export { vaultId } from './scopes.js';
-export { LOCAL_APP_PRINCIPAL_ID, LOCAL_EXAMPLE_SITE, LOCAL_EXAMPLE_STORAGE_ACCOUNT, localArmSeed, localArmSettings } from './local-seed.js';
+export { LOCAL_APP_PRINCIPAL_ID, LOCAL_EXAMPLE_SITE, LOCAL_EXAMPLE_SLOT, LOCAL_EXAMPLE_STORAGE_ACCOUNT, localArmSeed, localArmSettings } from './local-seed.js';

@@ -3,8 +3,9 @@
  * them (RBAC, soft delete 90 days, purge protection, firewall default Deny, AuditEvent to a
  * workspace) and the app's identity holding exactly what infra/ grants it on each (Key Vault
  * Secrets Officer and Reader), so the local access review starts clean; plus an example
- * storage account and an example web app whose app setting is a versionless Key Vault
- * reference to an example secret. Seed more through the admin API (docs/arm-standin.md).
+ * storage account and an example web app whose app setting and connection string are
+ * versionless Key Vault references to an example secret, with a `staging` deployment slot that
+ * holds the same. Seed more through the admin API (docs/arm-standin.md).
  */
 import type { RunningArmStandIn } from './options.js';
 import type { ArmSeed } from './seed.js';
@@ -16,6 +17,7 @@ export const LOCAL_APP_PRINCIPAL_ID = '00000000-0000-4000-8000-0000000a9901';
 /** The example storage account and web app npm start seeds for the storage-key and App Service consumers. */
 export const LOCAL_EXAMPLE_STORAGE_ACCOUNT = 'stlocalexample';
 export const LOCAL_EXAMPLE_SITE = 'app-local-example';
+export const LOCAL_EXAMPLE_SLOT = 'staging';
 /** examples/policies.local.json's first policy's secret, in the first vault. */
 const LOCAL_EXAMPLE_SECRET = 'orders-api-key';
 
@@ -41,19 +43,15 @@ export function localArmSeed(vaults: readonly { name: string; url: string; resou
     diagnosticSettings: vaults.map((vault) => ({ resourceId: vault.resourceId, name: 'kv-rotation-audit', workspaceId, logs: [{ category: 'AuditEvent', enabled: true }], metrics: [{ category: 'AllMetrics', enabled: true }] })),
     roleAssignments: vaults.flatMap((vault) => [SECRETS_OFFICER, READER].map((roleDefinitionId) => ({ scope: vault.resourceId, roleDefinitionId, principalId: appPrincipalId, principalType: 'ServicePrincipal' as const }))),
     storageAccounts: [{ subscriptionId: EMULATOR_SUBSCRIPTION_ID, resourceGroup: EMULATOR_RESOURCE_GROUP, name: LOCAL_EXAMPLE_STORAGE_ACCOUNT }],
-    // A versionless reference to an example policy's secret; until the example secret exists it reads SecretNotFound.
-    sites: vaults[0]
-      ? [
-          {
-            subscriptionId: EMULATOR_SUBSCRIPTION_ID,
-            resourceGroup: EMULATOR_RESOURCE_GROUP,
-            name: LOCAL_EXAMPLE_SITE,
-            kind: 'app',
-            appSettings: { ORDERS_API_KEY: `@Microsoft.KeyVault(SecretUri=${vaults[0].url}/secrets/${LOCAL_EXAMPLE_SECRET}/)`, WEBSITE_RUN_FROM_PACKAGE: '1' },
-          },
-        ]
-      : [],
+    // Versionless references to an example policy's secret; until the example secret exists they read SecretNotFound.
+    sites: vaults[0] ? [exampleSite(`@Microsoft.KeyVault(SecretUri=${vaults[0].url}/secrets/${LOCAL_EXAMPLE_SECRET}/)`)] : [],
   };
+}
+
+/** The example web app: the reference in an app setting and a connection string, and a staging slot holding the same (its own app, refreshed on its own). */
+function exampleSite(reference: string): NonNullable<ArmSeed['sites']>[number] {
+  const config = { appSettings: { ORDERS_API_KEY: reference, WEBSITE_RUN_FROM_PACKAGE: '1' }, connectionStrings: { OrdersApi: { value: reference, type: 'Custom' as const } } };
+  return { subscriptionId: EMULATOR_SUBSCRIPTION_ID, resourceGroup: EMULATOR_RESOURCE_GROUP, name: LOCAL_EXAMPLE_SITE, kind: 'app', ...config, slots: [{ name: LOCAL_EXAMPLE_SLOT, ...config }] };
 }
 
 /** The app settings that point the app at the stand-in and name the emulator's vaults in ARM (values already in the environment win). */
