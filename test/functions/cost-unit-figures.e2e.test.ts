@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HOST_QUEUE_MAX_POLLING_SECONDS, MEASURED } from '../../src/core/reports/cost/cost-report.js';
-import { measureUnitCosts, staleFigures, type UnitCosts } from '../../bench/reports/unit-costs.js';
+import { asCostFigures, measureUnitCosts, staleFigures, type UnitCosts } from '../../bench/reports/unit-costs.js';
 
 let units: UnitCosts;
 
@@ -24,11 +24,11 @@ describe('the cost report against a measured scheduled rotation', () => {
   });
 
   it('uses the figures the app really costs', () => {
-    expect(staleFigures(units, MEASURED)).toEqual([]);
+    expect(staleFigures(asCostFigures(units), MEASURED)).toEqual([]);
   });
 
   it('names a figure that no longer matches (the check can fail)', () => {
-    expect(staleFigures(units, { ...MEASURED, tablePerRotation: MEASURED.tablePerRotation + 1, queuePerRotation: 2 })).toEqual([
+    expect(staleFigures(asCostFigures(units), { ...MEASURED, tablePerRotation: MEASURED.tablePerRotation + 1, queuePerRotation: 2 })).toEqual([
       `tablePerRotation: the report uses ${MEASURED.tablePerRotation + 1}, measured ${MEASURED.tablePerRotation}`,
       `queuePerRotation: the report uses 2, measured ${MEASURED.queuePerRotation}`,
     ]);
