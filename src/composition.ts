@@ -236,6 +236,7 @@ export function composeServices(config: AppConfig, options: CompositionOptions =
     compliance: config.reports.compliance,
     costs: config.reports.costs,
     scanSchedule: config.scanSchedule,
+    drainCheckIntervalInMs: config.drainCheckIntervalInMs,
     // More kinds of subject (vault settings) are sections appended to this list.
     complianceReport: new FindingsReport([...complianceSections(listing), vaultSettingsSection(vaultAccess, config.governedVaultResourceIds)]),
     driftReport: new FindingsReport(driftSections(listing, tables.states, kinds)),

@@ -29,6 +29,8 @@ export interface GovernanceReportsDependencies extends InventoryDependencies {
   compliance: ComplianceSettings;
   costs: CostSettings;
   scanSchedule: string;
+  /** DRAIN_CHECK_INTERVAL_SECONDS in ms, which the cost report's drain checks assume. */
+  drainCheckIntervalInMs?: number;
   /** The compliance report, composed of its sections (policies, secrets, and any appended: vault settings). */
   complianceReport: FindingsReport;
   driftReport: FindingsReport;
@@ -43,7 +45,7 @@ export class GovernanceReports {
 
   constructor(private readonly deps: GovernanceReportsDependencies) {
     this.#inventory = new InventoryReport(deps);
-    this.#cost = new CostReport({ prices: deps.costs, scanSchedule: deps.scanSchedule });
+    this.#cost = new CostReport({ prices: deps.costs, scanSchedule: deps.scanSchedule, ...(deps.drainCheckIntervalInMs !== undefined ? { drainCheckIntervalInMs: deps.drainCheckIntervalInMs } : {}) });
     this.#check = new PolicyCheck({ parse: deps.parsePolicy, settings: deps.compliance, rules: POLICY_CHECK_RULES, now: () => deps.clock.now() });
   }
 

@@ -4,6 +4,10 @@ import { defaultComplianceSettings } from '../../../src/core/reports/compliance/
 import { CostReport, HOST_QUEUE_MAX_POLLING_SECONDS, MEASURED, MONTH_DAYS, rotationsPerMonth } from '../../../src/core/reports/cost/cost-report.js';
 import { DEFAULT_COST_SETTINGS } from '../../../src/core/reports/cost/cost-settings.js';
 import { executionsPerMonth } from '../../../src/core/reports/cost/schedule-rate.js';
+import { EVENT_GRID_TOPIC_KIND, KEYVAULT_REPLICA_KIND, WEBHOOK_KIND } from '../../../src/core/reports/cost/rotation-units.js';
+import { EVENT_GRID_TOPIC_KIND as ADAPTER_TOPIC_KIND } from '../../../src/adapters/consumers/event-grid-topic-consumer.js';
+import { KEYVAULT_REPLICA_KIND as ADAPTER_REPLICA_KIND } from '../../../src/adapters/consumers/keyvault-replica-consumer.js';
+import type { RotationPolicy } from '../../../src/core/policy/policy.js';
 import { GovernedScope } from '../../../src/core/reports/governed-scope.js';
 
 import { NOW, policyFrom } from './rule-fixture.js';
@@ -133,3 +137,87 @@ describe('CostReport', () => {
     expect(answer.shared.lines[1]!.quantity).toBeCloseTo(MONTH_DAYS * 24 * 4, 3);
   });
 });
+
+describe('CostReport with consumers', () => {
+  const report = new CostReport({ prices: DEFAULT_COST_SETTINGS, scanSchedule: '0 */5 * * * *' });
+  const rotations = MONTH_DAYS / 30;
+  const redis = { kind: 'redis', name: 'cache', host: '10.0.0.4', port: 6380, login: 'app', tls: true, admin: { secretName: 'cache-admin' } };
+  const postgresql = { kind: 'postgresql', name: 'db', host: '10.0.0.5', port: 5432, database: 'orders', login: 'app', tls: true, admin: { secretName: 'db-admin' } };
+  const replicaTo = (vaultUrl: string) => ({ kind: 'keyvault-replica', name: 'dr', vaultUrl });
+  const topic = { kind: 'event-grid-topic', name: 'billing', endpoint: 'https://evgt-billing.westeurope-1.eventgrid.azure.net/api/events' };
+  /** A policy with consumers, as the API stores it (parsePolicy here knows no consumer kinds). */
+  const withConsumers = (consumers: unknown[], strategy?: Record<string, unknown>, vaultUrl = A): StoredPolicy => ({
+    policy: { ...policyFrom({ rotation: { every: '30d', validFor: '120d' } }), vaultUrl, consumers, ...(strategy ? { strategy } : {}) } as unknown as RotationPolicy,
+    createdAt: NOW,
+    updatedAt: NOW,
+    etag: 'e',
+  });
+  const lineOf = (answer: ReturnType<CostReport['compute']>, vault: string, item: string) => answer.vaults.find((v) => v.vault === vault)!.lines.find((l) => l.item === item)!;
+
+  it("names the consumer kinds it prices by the adapters' own names", () => {
+    expect(KEYVAULT_REPLICA_KIND).toBe(ADAPTER_REPLICA_KIND);
+    expect(EVENT_GRID_TOPIC_KIND).toBe(ADAPTER_TOPIC_KIND);
+    expect(WEBHOOK_KIND).toBe('webhook');
+  });
+
+  it("charges a replica's copy to the replica's vault, and its events and audit to the policy's", () => {
+    // Arrange: one policy in kv-a with a replica in kv-b, which holds no policy and is not in GOVERNED_VAULT_URLS.
+    const scope = new GovernedScope([withConsumers([replicaTo(B)])], [A], defaultComplianceSettings([]));
+
+    // Act
+    const answer = report.compute(scope);
+
+    // Assert
+    expect(answer.vaults.map((v) => v.vault)).toEqual(['kv-a', 'kv-b']);
+    const replicaKv = lineOf(answer, 'kv-b', 'Key Vault operations');
+    expect(replicaKv.quantity).toBeCloseTo(rotations * MEASURED.replicaVaultPerCopy, 3);
+    expect(replicaKv.formula).toContain('replica copies of secrets of this or other vaults (4 each');
+    const ownKv = lineOf(answer, 'kv-a', 'Key Vault operations');
+    expect(ownKv.quantity).toBeCloseTo(rotations * (3 + MEASURED.keyVaultPerDelivery + MEASURED.keyVaultPerValueCarried), 3);
+    expect(ownKv.formula).toContain("its replicas' 4.058 operations in other vaults are charged there");
+    // The switch and the delivery audited (4 records: the switch's two, the delivery's, the follower's), one step saved besides the switch.
+    expect(lineOf(answer, 'kv-a', 'Table transactions').quantity).toBeCloseTo(rotations * (20 + 4 * MEASURED.tablePerAuditRecord + MEASURED.tablePerStepSave + MEASURED.tablePerReplicaWriteEvent), 3);
+    // The replica's SecretNewVersionCreated: published and delivered, and an execution of onKeyVaultEvent.
+    expect(lineOf(answer, 'kv-a', 'Event Grid operations').quantity).toBeCloseTo(rotations * (4 + 2), 3);
+    expect(lineOf(answer, 'kv-a', 'Functions executions').quantity).toBeCloseTo(rotations * 3, 3);
+  });
+
+  it("prices a topic follower's event on the Event Grid line", () => {
+    const answer = report.compute(new GovernedScope([withConsumers([topic])], [A], defaultComplianceSettings([])));
+    const events = lineOf(answer, 'kv-a', 'Event Grid operations');
+    expect(events.quantity).toBeCloseTo(rotations * (4 + MEASURED.eventsPerTopicFollower), 3);
+    expect(events.formula).toContain('VersionSwitched published to follower topics');
+  });
+
+  it('checks a multi-password drain at each scan of its grace period and once more, each a message and an execution', () => {
+    // Arrange: a 1-hour grace period, a scan every 5 minutes: 12 checks that wait and the one that ends it.
+    const scope = new GovernedScope([withConsumers([redis], { kind: 'multi-password', gracePeriod: '1h', maxDrainWait: '1h' })], [A], defaultComplianceSettings([]));
+
+    // Act
+    const answer = report.compute(scope);
+
+    // Assert
+    const checks = 13;
+    expect(lineOf(answer, 'kv-a', 'Queue transactions').quantity).toBeCloseTo(rotations * (MEASURED.queuePerRotation + checks * MEASURED.queuePerDrainCheck), 3);
+    expect(lineOf(answer, 'kv-a', 'Functions executions').quantity).toBeCloseTo(rotations * (2 + checks), 3);
+    // Five steps besides the claim; the consumer recorded at each but the switch; the drain's wait and its 12 rechecks.
+    const table = 20 + (2 + 4 + 4) * MEASURED.tablePerAuditRecord + 4 * MEASURED.tablePerStepSave + MEASURED.tablePerDrainWait + 12 * MEASURED.tablePerDrainRecheck;
+    expect(lineOf(answer, 'kv-a', 'Table transactions').quantity).toBeCloseTo(rotations * table, 3);
+    // The strategy's reads, and the admin secret once in the pass and once each check.
+    expect(lineOf(answer, 'kv-a', 'Key Vault operations').quantity).toBeCloseTo(rotations * (3 + MEASURED.keyVaultPerStrategyRotation + (1 + checks)), 3);
+    expect(answer.assumptions.join(' ')).toContain('whichever is longer: 300 s');
+  });
+
+  it('checks no drain for alternating-users, which drains the idle login before its switch', () => {
+    const answer = report.compute(new GovernedScope([withConsumers([postgresql], { kind: 'alternating-users', gracePeriod: '1h', maxDrainWait: '1h' })], [A], defaultComplianceSettings([])));
+    expect(lineOf(answer, 'kv-a', 'Queue transactions').quantity).toBeCloseTo(rotations * MEASURED.queuePerRotation, 3);
+    expect(lineOf(answer, 'kv-a', 'Queue transactions').formula).not.toContain('drain');
+  });
+
+  it('spaces drain checks by DRAIN_CHECK_INTERVAL_SECONDS when it is longer than the scan interval', () => {
+    const scope = new GovernedScope([withConsumers([redis], { kind: 'multi-password', gracePeriod: '1h', maxDrainWait: '1h' })], [A], defaultComplianceSettings([]));
+    const answer = new CostReport({ prices: DEFAULT_COST_SETTINGS, scanSchedule: '0 */5 * * * *', drainCheckIntervalInMs: 600_000 }).compute(scope);
+    expect(lineOf(answer, 'kv-a', 'Functions executions').quantity).toBeCloseTo(rotations * (2 + 7), 3);
+  });
+});
+
