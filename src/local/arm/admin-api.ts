@@ -34,6 +34,8 @@ function stateDump(runtime: ArmRuntime): unknown {
     diagnosticSettings: [...state.diagnosticSettings].flatMap(([resourceId, settings]) => [...settings.values()].map((setting) => ({ ...setting, resourceId: state.vaults.get(resourceId)?.id ?? resourceId }))),
     roleDefinitions: [...state.customRoles.values()],
     roleAssignments: [...state.roleAssignments.values()],
+    roleEligibilities: [...state.roleEligibilities.values()],
+    denyAssignments: [...state.denyAssignments.values()],
     storageAccounts: [...state.storageAccounts.values()].map(({ keys, ...account }) => ({ ...account, keys: keys.map(({ keyName, creationTime }) => ({ keyName, creationTime })) })),
     sites: [...state.sites.values()].map((site) => ({ ...appDump(site), slots: [...site.slots.values()].map(appDump) })),
   };

@@ -52,6 +52,8 @@ export const armErrors = {
   /** The stand-in's wording. */
   invalidFilter: (filter: string) => new ArmError(400, 'InvalidFilterParameter', `The filter '${filter}' is not supported. Use atScope(), principalId eq '<id>' or assignedTo('<id>'), optionally joined with 'and'.`),
   /** The stand-in's wording. */
+  invalidDenyFilter: (filter: string) => new ArmError(400, 'InvalidFilterParameter', `The filter '${filter}' is not supported. Use atScope(), principalId eq '<id>' or denyAssignmentName eq '<name>'.`),
+  /** The stand-in's wording. */
   invalidSkipToken: () => new ArmError(400, 'InvalidSkipToken', 'The $skipToken is not one this service issued.'),
   /** The stand-in's wording. */
   invalidTop: () => new ArmError(400, 'InvalidParameter', "The value of '$top' must be an integer from 1 to 1000."),

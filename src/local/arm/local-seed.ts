@@ -2,7 +2,9 @@
  * What `npm start` seeds the ARM stand-in with: the emulator's vaults as infra/ would leave
  * them (RBAC, soft delete 90 days, purge protection, firewall default Deny, AuditEvent to a
  * workspace) and the app's identity holding exactly what infra/ grants it on each (Key Vault
- * Secrets Officer and Reader), so the local access review starts clean; plus an example
+ * Secrets Officer and Reader), so the local access review starts clean; an example user
+ * PIM-eligible for Key Vault Secrets Officer on the first vault (the model the review asks
+ * for: no finding, but it shows in the vault's `eligible`); plus an example
  * storage account and an example web app whose app setting and connection string are
  * versionless Key Vault references to an example secret, with a `staging` deployment slot that
  * holds the same. Seed more through the admin API (docs/arm-standin.md).
@@ -18,6 +20,8 @@ export const LOCAL_APP_PRINCIPAL_ID = '00000000-0000-4000-8000-0000000a9901';
 export const LOCAL_EXAMPLE_STORAGE_ACCOUNT = 'stlocalexample';
 export const LOCAL_EXAMPLE_SITE = 'app-local-example';
 export const LOCAL_EXAMPLE_SLOT = 'staging';
+/** The example user npm start makes PIM-eligible for Key Vault Secrets Officer on the first vault. */
+export const LOCAL_EXAMPLE_ELIGIBLE_USER = '00000000-0000-4000-8000-0000000e1001';
 /** examples/policies.local.json's first policy's secret, in the first vault. */
 const LOCAL_EXAMPLE_SECRET = 'orders-api-key';
 
@@ -42,6 +46,7 @@ export function localArmSeed(vaults: readonly { name: string; url: string; resou
     })),
     diagnosticSettings: vaults.map((vault) => ({ resourceId: vault.resourceId, name: 'kv-rotation-audit', workspaceId, logs: [{ category: 'AuditEvent', enabled: true }], metrics: [{ category: 'AllMetrics', enabled: true }] })),
     roleAssignments: vaults.flatMap((vault) => [SECRETS_OFFICER, READER].map((roleDefinitionId) => ({ scope: vault.resourceId, roleDefinitionId, principalId: appPrincipalId, principalType: 'ServicePrincipal' as const }))),
+    roleEligibilities: vaults[0] ? [{ scope: vaults[0].resourceId, roleDefinitionId: SECRETS_OFFICER, principalId: LOCAL_EXAMPLE_ELIGIBLE_USER, principalType: 'User' as const }] : [],
     storageAccounts: [{ subscriptionId: EMULATOR_SUBSCRIPTION_ID, resourceGroup: EMULATOR_RESOURCE_GROUP, name: LOCAL_EXAMPLE_STORAGE_ACCOUNT }],
     // Versionless references to an example policy's secret; until the example secret exists they read SecretNotFound.
     sites: vaults[0] ? [exampleSite(`@Microsoft.KeyVault(SecretUri=${vaults[0].url}/secrets/${LOCAL_EXAMPLE_SECRET}/)`)] : [],

@@ -2,8 +2,9 @@
  * The ARM reads the stand-in serves, each named after the SDK method that sends it (the
  * admin API counts them under these names), and the resource bodies it answers with, in
  * the shapes of the api-versions the real clients send: Microsoft.KeyVault vaults
- * (@azure/arm-keyvault 5: 2026-02-01), Microsoft.Authorization role assignments and role
- * definitions (@azure/arm-authorization 9: 2022-04-01), Microsoft.Insights diagnostic
+ * (@azure/arm-keyvault 5: 2026-02-01), Microsoft.Authorization role assignments, role
+ * definitions and deny assignments (@azure/arm-authorization 9: 2022-04-01) and PIM's role
+ * assignment and role eligibility schedule instances (2020-10-01), Microsoft.Insights diagnostic
  * settings (2021-05-01-preview), Microsoft.Storage storage accounts (@azure/arm-storage 20:
  * 2025-08-01; storage.ts) and Microsoft.Web sites and their slots (@azure/arm-appservice 19:
  * 2025-05-01, and 2022-03-01 for the reference refresh no SDK method sends; sites.ts).
@@ -14,7 +15,7 @@ import { key, parseScope, scopeId, subscriptionIdOf, vaultId, type Scope } from 
 import type { SeedDiagnosticSetting } from './seed.js';
 import type { SiteReferences } from './site-references.js';
 import { matchSiteRoute } from './sites.js';
-import type { ArmState, StoredRoleAssignment, StoredVault } from './state.js';
+import type { ArmState, StoredDenyAssignment, StoredRoleAssignment, StoredRoleEligibility, StoredVault } from './state.js';
 import { matchStorageRoute } from './storage.js';
 
 export const ARM_OPERATIONS = [
@@ -24,6 +25,9 @@ export const ARM_OPERATIONS = [
   'diagnosticSettings.list',
   'diagnosticSettings.get',
   'roleAssignments.listForScope',
+  'roleAssignmentScheduleInstances.listForScope',
+  'roleEligibilityScheduleInstances.listForScope',
+  'denyAssignments.listForScope',
   'roleDefinitions.get',
   'roleDefinitions.list',
   'storageAccounts.getProperties',
@@ -50,11 +54,13 @@ export const ARM_OPERATIONS = [
 ] as const;
 export type ArmOperation = (typeof ARM_OPERATIONS)[number];
 
-type Family = 'Microsoft.KeyVault/vaults' | 'Microsoft.Authorization' | 'Microsoft.Insights/diagnosticSettings' | 'Microsoft.Storage/storageAccounts' | 'Microsoft.Web/sites';
+type Family = 'Microsoft.KeyVault/vaults' | 'Microsoft.Authorization' | 'Microsoft.Authorization/roleAssignmentScheduleInstances' | 'Microsoft.Authorization/roleEligibilityScheduleInstances' | 'Microsoft.Insights/diagnosticSettings' | 'Microsoft.Storage/storageAccounts' | 'Microsoft.Web/sites';
 
 export const SUPPORTED_API_VERSIONS: Record<Family, readonly string[]> = {
   'Microsoft.KeyVault/vaults': ['2019-09-01', '2021-10-01', '2022-07-01', '2022-11-01', '2023-02-01', '2023-07-01', '2024-11-01', '2025-05-01', '2026-02-01'],
   'Microsoft.Authorization': ['2015-07-01', '2018-01-01-preview', '2020-04-01-preview', '2022-04-01'],
+  'Microsoft.Authorization/roleAssignmentScheduleInstances': ['2020-10-01-preview', '2020-10-01'],
+  'Microsoft.Authorization/roleEligibilityScheduleInstances': ['2020-10-01-preview', '2020-10-01'],
   'Microsoft.Insights/diagnosticSettings': ['2017-05-01-preview', '2021-05-01-preview'],
   'Microsoft.Storage/storageAccounts': ['2019-06-01', '2021-09-01', '2022-09-01', '2023-01-01', '2023-05-01', '2024-01-01', '2025-01-01', '2025-06-01', '2025-08-01'],
   'Microsoft.Web/sites': ['2021-03-01', '2022-03-01', '2022-09-01', '2023-01-01', '2023-12-01', '2024-04-01', '2024-11-01', '2025-03-01', '2025-05-01'],
@@ -164,6 +170,50 @@ export function matchRoute(pathname: string): Route | undefined {
       },
     };
   }
+  if ((m = /^(.*)\/providers\/Microsoft\.Authorization\/roleAssignmentScheduleInstances$/i.exec(path))) {
+    const scopeText = m[1]!;
+    return {
+      operation: 'roleAssignmentScheduleInstances.listForScope',
+      family: 'Microsoft.Authorization/roleAssignmentScheduleInstances',
+      run: (c) => {
+        const scope = existingScope(c.state, scopeText);
+        const filter = parseAssignmentFilter(param(c.query, '$filter'));
+        const assignments = c.state.assignmentsFor(scope, filter.atScope).filter((a) => filter.principalId === undefined || a.principalId === filter.principalId);
+        const context = subscriptionIdOf(scope);
+        return page(c, assignments, (a) => a.name, (a) => assignmentScheduleInstanceBody(c.state, a, context));
+      },
+    };
+  }
+  if ((m = /^(.*)\/providers\/Microsoft\.Authorization\/roleEligibilityScheduleInstances$/i.exec(path))) {
+    const scopeText = m[1]!;
+    return {
+      operation: 'roleEligibilityScheduleInstances.listForScope',
+      family: 'Microsoft.Authorization/roleEligibilityScheduleInstances',
+      run: (c) => {
+        const scope = existingScope(c.state, scopeText);
+        const filter = parseAssignmentFilter(param(c.query, '$filter'));
+        const eligibilities = c.state.eligibilitiesFor(scope, filter.atScope).filter((e) => filter.principalId === undefined || e.principalId === filter.principalId);
+        const context = subscriptionIdOf(scope);
+        return page(c, eligibilities, (e) => e.name, (e) => eligibilityScheduleInstanceBody(c.state, e, context));
+      },
+    };
+  }
+  if ((m = /^(.*)\/providers\/Microsoft\.Authorization\/denyAssignments$/i.exec(path))) {
+    const scopeText = m[1]!;
+    return {
+      operation: 'denyAssignments.listForScope',
+      family: 'Microsoft.Authorization',
+      run: (c) => {
+        const scope = existingScope(c.state, scopeText);
+        const filter = parseDenyFilter(param(c.query, '$filter'));
+        const denies = c.state
+          .denyAssignmentsFor(scope, filter.atScope)
+          .filter((d) => filter.principalId === undefined || d.principals.some((p) => p.id === filter.principalId))
+          .filter((d) => filter.name === undefined || d.denyAssignmentName.toLowerCase() === filter.name.toLowerCase());
+        return page(c, denies, (d) => d.name, denyAssignmentBody);
+      },
+    };
+  }
   if ((m = /^(.*)\/providers\/Microsoft\.Authorization\/roleDefinitions(?:\/([^/]+))?$/i.exec(path))) {
     const [, scopeText, id] = m as unknown as [string, string, string | undefined];
     return {
@@ -246,13 +296,31 @@ export function parseAssignmentFilter(filter: string | undefined): AssignmentFil
     const t = term.trim();
     let m: RegExpExecArray | null;
     if (/^atScope\(\)$/i.test(t)) result.atScope = true;
-    else if ((m = /^principalId\s+eq\s+'([0-9a-f-]{36})'$/i.exec(t))) result.principalId = m[1]!.toLowerCase();
+    // The docs write it with and without quotes (principalId eq '<id>', principalId eq <id>).
+    else if ((m = /^principalId\s+eq\s+'?([0-9a-f-]{36})'?$/i.exec(t))) result.principalId = m[1]!.toLowerCase();
     else if ((m = /^assignedTo\('([0-9a-f-]{36})'\)$/i.exec(t))) {
       result.principalId = m[1]!.toLowerCase();
       result.atScope = true;
     } else throw armErrors.invalidFilter(filter);
   }
   return result;
+}
+
+interface DenyFilter {
+  atScope: boolean;
+  principalId?: string;
+  name?: string;
+}
+
+/** Deny assignments' filters: atScope(), principalId eq '<id>', denyAssignmentName eq '<name>' (gdprExportPrincipalId is not served). */
+export function parseDenyFilter(filter: string | undefined): DenyFilter {
+  if (filter === undefined || filter.trim() === '') return { atScope: false };
+  const t = filter.trim();
+  let m: RegExpExecArray | null;
+  if (/^atScope\(\)$/i.test(t)) return { atScope: true };
+  if ((m = /^principalId\s+eq\s+'?([0-9a-f-]{36})'?$/i.exec(t))) return { atScope: false, principalId: m[1]!.toLowerCase() };
+  if ((m = /^denyAssignmentName\s+eq\s+'([^']{1,256})'$/i.exec(t))) return { atScope: true, name: m[1]! };
+  throw armErrors.invalidDenyFilter(filter);
 }
 
 function topOf(context: ArmRequestContext): number | undefined {
@@ -362,6 +430,94 @@ export function roleAssignmentBody(assignment: StoredRoleAssignment, contextSubs
     id: `${assignment.scope === '/' ? '' : assignment.scope}/providers/Microsoft.Authorization/roleAssignments/${assignment.name}`,
     type: 'Microsoft.Authorization/roleAssignments',
     name: assignment.name,
+  };
+}
+
+/** PIM's expandedProperties: what the instance names, with display names the stand-in knows (roles; scopes and principals by id). */
+function expandedProperties(state: ArmState, item: { scope: string; roleDefinitionId: string; principalId: string; principalType: string }, contextSubscription: string | undefined): unknown {
+  const role = state.roleDefinition(item.roleDefinitionId);
+  const scope = parseScope(item.scope);
+  return {
+    scope: { id: item.scope, displayName: item.scope.slice(item.scope.lastIndexOf('/') + 1) || 'Root', type: scope?.kind === 'resource' ? `${scope.namespace}/${scope.type}` : (scope?.kind ?? 'root').toLowerCase() },
+    roleDefinition: { id: definitionIdFor(item.roleDefinitionId, contextSubscription), displayName: role?.roleName ?? item.roleDefinitionId, type: role?.type ?? 'CustomRole' },
+    principal: { id: item.principalId, displayName: item.principalId, type: item.principalType },
+  };
+}
+
+const instanceIdFor = (scope: string, collection: string, name: string): string => `${scope === '/' ? '' : scope}/providers/Microsoft.Authorization/${collection}/${name}`;
+
+/** An active assignment's schedule instance: PIM names the assignment it stands for (originRoleAssignmentId) and shares its name. */
+export function assignmentScheduleInstanceBody(state: ArmState, assignment: StoredRoleAssignment, contextSubscription: string | undefined): unknown {
+  return {
+    properties: {
+      scope: assignment.scope,
+      roleDefinitionId: definitionIdFor(assignment.roleDefinitionId, contextSubscription),
+      principalId: assignment.principalId,
+      principalType: assignment.principalType,
+      roleAssignmentScheduleId: instanceIdFor(assignment.scope, 'roleAssignmentSchedules', assignment.name),
+      originRoleAssignmentId: instanceIdFor(assignment.scope, 'roleAssignments', assignment.name),
+      status: 'Provisioned',
+      startDateTime: assignment.startDateTime ?? assignment.createdOn,
+      endDateTime: assignment.endDateTime ?? null,
+      linkedRoleEligibilityScheduleId: null,
+      linkedRoleEligibilityScheduleInstanceId: null,
+      assignmentType: assignment.assignmentType ?? 'Assigned',
+      memberType: 'Direct',
+      condition: assignment.condition ?? null,
+      conditionVersion: assignment.condition ? '2.0' : null,
+      createdOn: assignment.createdOn,
+      expandedProperties: expandedProperties(state, assignment, contextSubscription),
+    },
+    name: assignment.name,
+    id: instanceIdFor(assignment.scope, 'roleAssignmentScheduleInstances', assignment.name),
+    type: 'Microsoft.Authorization/roleAssignmentScheduleInstances',
+  };
+}
+
+export function eligibilityScheduleInstanceBody(state: ArmState, eligibility: StoredRoleEligibility, contextSubscription: string | undefined): unknown {
+  return {
+    properties: {
+      scope: eligibility.scope,
+      roleDefinitionId: definitionIdFor(eligibility.roleDefinitionId, contextSubscription),
+      principalId: eligibility.principalId,
+      principalType: eligibility.principalType,
+      roleEligibilityScheduleId: instanceIdFor(eligibility.scope, 'roleEligibilitySchedules', eligibility.name),
+      status: 'Provisioned',
+      startDateTime: eligibility.startDateTime ?? eligibility.createdOn,
+      endDateTime: eligibility.endDateTime ?? null,
+      memberType: eligibility.memberType ?? 'Direct',
+      condition: eligibility.condition ?? null,
+      conditionVersion: eligibility.condition ? '2.0' : null,
+      createdOn: eligibility.createdOn,
+      expandedProperties: expandedProperties(state, eligibility, contextSubscription),
+    },
+    name: eligibility.name,
+    id: instanceIdFor(eligibility.scope, 'roleEligibilityScheduleInstances', eligibility.name),
+    type: 'Microsoft.Authorization/roleEligibilityScheduleInstances',
+  };
+}
+
+export function denyAssignmentBody(deny: StoredDenyAssignment): unknown {
+  return {
+    properties: {
+      denyAssignmentName: deny.denyAssignmentName,
+      description: deny.description ?? null,
+      permissions: deny.permissions.map((p) => ({ actions: p.actions, notActions: p.notActions, dataActions: p.dataActions, notDataActions: p.notDataActions, condition: null, conditionVersion: null })),
+      scope: deny.scope,
+      doNotApplyToChildScopes: deny.doNotApplyToChildScopes ?? false,
+      principals: deny.principals.map((p) => ({ id: p.id, type: p.type })),
+      excludePrincipals: (deny.excludePrincipals ?? []).map((p) => ({ id: p.id, type: p.type })),
+      isSystemProtected: deny.isSystemProtected ?? true,
+      condition: null,
+      conditionVersion: null,
+      createdOn: deny.createdOn,
+      updatedOn: deny.createdOn,
+      createdBy: null,
+      updatedBy: null,
+    },
+    id: instanceIdFor(deny.scope, 'denyAssignments', deny.name),
+    type: 'Microsoft.Authorization/denyAssignments',
+    name: deny.name,
   };
 }
 

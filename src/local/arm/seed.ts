@@ -1,8 +1,9 @@
 /**
  * What a test seeds the ARM stand-in with: subscriptions (with their management-group
  * ancestry), resource groups, Key Vault vaults with their settings, diagnostic settings,
- * custom role definitions, role assignments, storage accounts and App Service sites (with their
- * connection strings and deployment slots). One JSON document, validated whole before
+ * custom role definitions, role assignments (with PIM's view of each: assigned or activated,
+ * start and end), PIM-eligible assignments, deny assignments, storage accounts and App Service
+ * sites (with their connection strings and deployment slots). One JSON document, validated whole before
  * anything is stored: a refusal names the field, and a seed is applied all or nothing.
  */
 import { z } from 'zod';
@@ -186,17 +187,78 @@ const site = z.strictObject({
 
 export const PRINCIPAL_TYPES = ['User', 'Group', 'ServicePrincipal', 'ForeignGroup', 'Device'] as const;
 
-const roleAssignment = z.strictObject({
-  /** The assignment's GUID; a deterministic one from scope, principal and role when absent. */
+/** How PIM lists an active assignment: assigned directly, or activated from an eligible one. */
+export const ASSIGNMENT_TYPES = ['Assigned', 'Activated'] as const;
+/** How an eligible assignment reaches its principal. */
+export const MEMBER_TYPES = ['Direct', 'Group', 'Inherited'] as const;
+/** Principal types a deny assignment names; SystemDefined is Everyone. */
+export const DENY_PRINCIPAL_TYPES = ['User', 'Group', 'ServicePrincipal', 'SystemDefined'] as const;
+/** Entra's Everyone in a deny assignment. */
+export const EVERYONE_PRINCIPAL_ID = '00000000-0000-0000-0000-000000000000';
+
+/** An end, when given, after the start. */
+function endAfterStart(value: { startDateTime?: string | undefined; endDateTime?: string | undefined }, ctx: z.RefinementCtx): void {
+  if (value.startDateTime !== undefined && value.endDateTime !== undefined && Date.parse(value.endDateTime) <= Date.parse(value.startDateTime)) {
+    ctx.addIssue({ code: 'custom', path: ['endDateTime'], message: 'must be after startDateTime' });
+  }
+}
+
+const roleAssignment = z
+  .strictObject({
+    /** The assignment's GUID; a deterministic one from scope, principal and role when absent. */
+    name: guid.optional(),
+    scope: text(1024),
+    /** A role's GUID: a built-in one, or a custom role seeded here. */
+    roleDefinitionId: guid,
+    principalId: guid,
+    principalType: z.enum(PRINCIPAL_TYPES),
+    description: z.string().max(1024).optional(),
+    condition: z.string().max(8192).optional(),
+    createdOn: z.iso.datetime().optional(),
+    /** PIM's view (its role assignment schedule instance): 'Assigned' (default) or 'Activated'. */
+    assignmentType: z.enum(ASSIGNMENT_TYPES).optional(),
+    /** Default createdOn. */
+    startDateTime: z.iso.datetime().optional(),
+    /** Absent: permanent. Past it, the assignment and its instance are no longer listed, as PIM removes them. */
+    endDateTime: z.iso.datetime().optional(),
+  })
+  .superRefine((value, ctx) => {
+    if (value.assignmentType === 'Activated' && value.endDateTime === undefined) ctx.addIssue({ code: 'custom', path: ['endDateTime'], message: 'is required for an Activated assignment (PIM activations are time-bound)' });
+    endAfterStart(value, ctx);
+  });
+
+/** A PIM-eligible assignment (its role eligibility schedule instance). */
+const roleEligibility = z
+  .strictObject({
+    /** Its GUID; a deterministic one from scope, principal and role when absent. */
+    name: guid.optional(),
+    scope: text(1024),
+    roleDefinitionId: guid,
+    principalId: guid,
+    principalType: z.enum(PRINCIPAL_TYPES),
+    memberType: z.enum(MEMBER_TYPES).optional(),
+    condition: z.string().max(8192).optional(),
+    startDateTime: z.iso.datetime().optional(),
+    /** Absent: eligible permanently. Past it, the eligibility is no longer listed. */
+    endDateTime: z.iso.datetime().optional(),
+  })
+  .superRefine(endAfterStart);
+
+const denyPrincipal = z
+  .strictObject({ id: guid, type: z.enum(DENY_PRINCIPAL_TYPES) })
+  .refine((p) => (p.type === 'SystemDefined') === (p.id === EVERYONE_PRINCIPAL_ID), { message: `SystemDefined is Everyone, whose id is ${EVERYONE_PRINCIPAL_ID}, and that id is only ever SystemDefined` });
+
+const denyAssignment = z.strictObject({
+  /** Its GUID; a deterministic one from scope and denyAssignmentName when absent. */
   name: guid.optional(),
   scope: text(1024),
-  /** A role's GUID: a built-in one, or a custom role seeded here. */
-  roleDefinitionId: guid,
-  principalId: guid,
-  principalType: z.enum(PRINCIPAL_TYPES),
+  denyAssignmentName: text(256),
   description: z.string().max(1024).optional(),
-  condition: z.string().max(8192).optional(),
-  createdOn: z.iso.datetime().optional(),
+  permissions: z.array(permission).min(1).max(8),
+  principals: z.array(denyPrincipal).min(1).max(100),
+  excludePrincipals: z.array(denyPrincipal).max(100).optional(),
+  doNotApplyToChildScopes: z.boolean().optional(),
+  isSystemProtected: z.boolean().optional(),
 });
 
 export const armSeedSchema = z.strictObject({
@@ -206,6 +268,8 @@ export const armSeedSchema = z.strictObject({
   diagnosticSettings: z.array(diagnosticSetting).max(1000).optional(),
   roleDefinitions: z.array(roleDefinition).max(1000).optional(),
   roleAssignments: z.array(roleAssignment).max(10_000).optional(),
+  roleEligibilities: z.array(roleEligibility).max(10_000).optional(),
+  denyAssignments: z.array(denyAssignment).max(1000).optional(),
   storageAccounts: z.array(storageAccount).max(1000).optional(),
   sites: z.array(site).max(1000).optional(),
 });
@@ -217,6 +281,8 @@ export type SeedAccessPolicy = z.output<typeof accessPolicy>;
 export type SeedNetworkAcls = z.output<typeof networkAcls>;
 export type SeedDiagnosticSetting = z.output<typeof diagnosticSetting>;
 export type SeedRoleAssignment = z.output<typeof roleAssignment>;
+export type SeedRoleEligibility = z.output<typeof roleEligibility>;
+export type SeedDenyAssignment = z.output<typeof denyAssignment>;
 export type SeedRoleDefinition = z.output<typeof roleDefinition>;
 export type SeedSubscription = z.output<typeof subscription>;
 export type SeedStorageAccount = z.output<typeof storageAccount>;

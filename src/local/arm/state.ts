@@ -1,7 +1,7 @@
 /**
  * Everything the ARM stand-in holds: subscriptions and their management-group ancestry,
  * resource groups, vaults, diagnostic settings, custom role definitions, role
- * assignments, storage accounts with their keys, and sites with their app settings, connection
+ * assignments (each with PIM's schedule view), PIM-eligible assignments, deny assignments, storage accounts with their keys, and sites with their app settings, connection
  * strings and deployment slots. A seed is checked whole (shape, then references) before any of it is stored.
  */
 import { createHash } from 'node:crypto';
@@ -14,10 +14,12 @@ import {
   InvalidSeedError,
   parseArmSeed,
   type SeedAccessPolicy,
+  type SeedDenyAssignment,
   type SeedDiagnosticSetting,
   type SeedNetworkAcls,
   type SeedProblem,
   type SeedRoleAssignment,
+  type SeedRoleEligibility,
   type SeedSite,
   type SeedSlot,
   type SeedSubscription,
@@ -63,6 +65,23 @@ export interface StoredRoleAssignment extends Omit<SeedRoleAssignment, 'name' | 
   createdOn: string;
 }
 
+export interface StoredRoleEligibility extends Omit<SeedRoleEligibility, 'name'> {
+  name: string;
+  scope: string;
+  createdOn: string;
+}
+
+export interface StoredDenyAssignment extends Omit<SeedDenyAssignment, 'name'> {
+  name: string;
+  scope: string;
+  createdOn: string;
+}
+
+/** Still in force at `now`: no end, or an end still ahead (PIM removes what has ended). */
+export function inForce(item: { endDateTime?: string | undefined }, now: Date): boolean {
+  return item.endDateTime === undefined || Date.parse(item.endDateTime) > now.getTime();
+}
+
 export interface SeedResult {
   subscriptions: number;
   resourceGroups: number;
@@ -70,6 +89,8 @@ export interface SeedResult {
   diagnosticSettings: number;
   roleDefinitions: number;
   roleAssignments: number;
+  roleEligibilities: number;
+  denyAssignments: number;
   storageAccounts: number;
   sites: number;
 }
@@ -104,6 +125,8 @@ export class ArmState {
   readonly diagnosticSettings = new Map<string, Map<string, SeedDiagnosticSetting>>();
   readonly customRoles = new Map<string, RoleDefinitionRecord>();
   readonly roleAssignments = new Map<string, StoredRoleAssignment>();
+  readonly roleEligibilities = new Map<string, StoredRoleEligibility>();
+  readonly denyAssignments = new Map<string, StoredDenyAssignment>();
   readonly storageAccounts = new Map<string, StoredStorageAccount>();
   readonly sites = new Map<string, StoredSite>();
 
@@ -116,6 +139,8 @@ export class ArmState {
     this.diagnosticSettings.clear();
     this.customRoles.clear();
     this.roleAssignments.clear();
+    this.roleEligibilities.clear();
+    this.denyAssignments.clear();
     this.storageAccounts.clear();
     this.sites.clear();
   }
@@ -152,13 +177,24 @@ export class ArmState {
     return [...new Set(chain)];
   }
 
-  /** Role assignments for a list at `scope`: at and above it (atScope()), or also below it. */
+  /** Role assignments in force for a list at `scope`: at and above it (atScope()), or also below it. */
   assignmentsFor(scope: Scope, atScopeOnly: boolean): StoredRoleAssignment[] {
+    return this.#listedAt([...this.roleAssignments.values()], scope, atScopeOnly).filter((a) => inForce(a, this.now()));
+  }
+
+  /** Eligible assignments in force, listed as assignmentsFor lists role assignments. */
+  eligibilitiesFor(scope: Scope, atScopeOnly: boolean): StoredRoleEligibility[] {
+    return this.#listedAt([...this.roleEligibilities.values()], scope, atScopeOnly).filter((e) => inForce(e, this.now()));
+  }
+
+  denyAssignmentsFor(scope: Scope, atScopeOnly: boolean): StoredDenyAssignment[] {
+    return this.#listedAt([...this.denyAssignments.values()], scope, atScopeOnly);
+  }
+
+  #listedAt<T extends { scope: string; name: string }>(items: T[], scope: Scope, atScopeOnly: boolean): T[] {
     const above = new Set(this.ancestry(scope).map(key));
     const here = scopeId(scope);
-    return [...this.roleAssignments.values()]
-      .filter((assignment) => above.has(key(assignment.scope)) || (!atScopeOnly && isBelow(assignment.scope, here)))
-      .sort((a, b) => a.name.localeCompare(b.name));
+    return items.filter((item) => above.has(key(item.scope)) || (!atScopeOnly && isBelow(item.scope, here))).sort((a, b) => a.name.localeCompare(b.name));
   }
 
   knownManagementGroup(name: string): boolean {
@@ -279,6 +315,44 @@ export class ArmState {
       });
     });
 
+    const eligibilities: StoredRoleEligibility[] = [];
+    (seed.roleEligibilities ?? []).forEach((eligibility, index) => {
+      const problem = scopeProblem(eligibility.scope);
+      if (problem) problems.push({ path: `roleEligibilities[${index}].scope`, message: problem });
+      if (!this.roleDefinition(eligibility.roleDefinitionId) && !customRoles.has(eligibility.roleDefinitionId.toLowerCase())) {
+        problems.push({ path: `roleEligibilities[${index}].roleDefinitionId`, message: 'is neither a built-in role nor a seeded custom role' });
+      }
+      if (problem) return;
+      const scope = scopeId(parseScope(eligibility.scope)!);
+      eligibilities.push({
+        ...eligibility,
+        scope,
+        roleDefinitionId: eligibility.roleDefinitionId.toLowerCase(),
+        principalId: eligibility.principalId.toLowerCase(),
+        name: (eligibility.name ?? deterministicGuid('eligibility', scope, eligibility.principalId, eligibility.roleDefinitionId)).toLowerCase(),
+        createdOn: now,
+      });
+    });
+
+    const denies: StoredDenyAssignment[] = [];
+    (seed.denyAssignments ?? []).forEach((deny, index) => {
+      const problem = scopeProblem(deny.scope);
+      if (problem) {
+        problems.push({ path: `denyAssignments[${index}].scope`, message: problem });
+        return;
+      }
+      const scope = scopeId(parseScope(deny.scope)!);
+      const lowerIds = (list: SeedDenyAssignment['principals']) => list.map((p) => ({ ...p, id: p.id.toLowerCase() }));
+      denies.push({
+        ...deny,
+        scope,
+        principals: lowerIds(deny.principals),
+        ...(deny.excludePrincipals ? { excludePrincipals: lowerIds(deny.excludePrincipals) } : {}),
+        name: (deny.name ?? deterministicGuid('deny', scope, deny.denyAssignmentName)).toLowerCase(),
+        createdOn: now,
+      });
+    });
+
     // Seeding an account again keeps its keys, as a redeployment does; a new account gets fresh ones.
     const storageAccounts = new Map<string, StoredStorageAccount>();
     for (const account of seed.storageAccounts ?? []) {
@@ -334,6 +408,8 @@ export class ArmState {
       this.diagnosticSettings.set(vault, settings);
     }
     for (const assignment of assignments) this.roleAssignments.set(assignment.name, assignment);
+    for (const eligibility of eligibilities) this.roleEligibilities.set(eligibility.name, eligibility);
+    for (const deny of denies) this.denyAssignments.set(deny.name, deny);
     for (const [id, account] of storageAccounts) this.storageAccounts.set(id, account);
     for (const [id, site] of sites) this.sites.set(id, site);
     return {
@@ -343,6 +419,8 @@ export class ArmState {
       diagnosticSettings: diagnostics.length,
       roleDefinitions: customRoles.size,
       roleAssignments: assignments.length,
+      roleEligibilities: eligibilities.length,
+      denyAssignments: denies.length,
       storageAccounts: storageAccounts.size,
       sites: sites.size,
     };

@@ -5,7 +5,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ArmVaultAccessSource } from '../../../src/adapters/arm/arm-vault-access-source.js';
 import { NotFoundError, PermanentDependencyError, TransientDependencyError } from '../../../src/core/errors.js';
-import type { RoleAssignment } from '../../../src/core/reports/access/ports.js';
 import { principal, RG, startTestArm, SUB, vaultIdOf, type TestArm } from '../../local/arm/support.js';
 
 let t: TestArm;
@@ -41,8 +40,8 @@ beforeEach(async () => {
   });
 });
 
-async function all(iterable: AsyncIterable<RoleAssignment>): Promise<RoleAssignment[]> {
-  const items: RoleAssignment[] = [];
+async function all<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const items: T[] = [];
   for await (const item of iterable) items.push(item);
   return items;
 }
@@ -110,5 +109,90 @@ describe('ArmVaultAccessSource', () => {
     await expect(source.getVault(vaultIdOf('kv-none'))).rejects.toBeInstanceOf(NotFoundError);
     await expect(source.listDiagnosticSettings(vaultIdOf('kv-none'))).rejects.toBeInstanceOf(NotFoundError);
     await expect(all(source.listRoleAssignments(vaultIdOf('kv-none')))).rejects.toBeInstanceOf(NotFoundError);
+    await expect(all(source.listActiveAssignmentSchedules(vaultIdOf('kv-none')))).rejects.toBeInstanceOf(NotFoundError);
+    await expect(all(source.listEligibleAssignments(vaultIdOf('kv-none')))).rejects.toBeInstanceOf(NotFoundError);
+    await expect(all(source.listDenyAssignments(vaultIdOf('kv-none')))).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe('ArmVaultAccessSource: PIM and deny assignments', () => {
+  const SECRETS_OFFICER = 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7';
+  const hours = (n: number): string => new Date(Date.now() + n * 3_600_000).toISOString();
+  const EVERYONE = '00000000-0000-0000-0000-000000000000';
+
+  beforeEach(async () => {
+    await t.admin.seed({
+      roleAssignments: [
+        { name: principal(901), scope: vaultIdOf('kv-one'), roleDefinitionId: SECRETS_OFFICER, principalId: principal(11), principalType: 'User', assignmentType: 'Activated', startDateTime: hours(-1), endDateTime: hours(7) },
+        { name: principal(902), scope: vaultIdOf('kv-one'), roleDefinitionId: SECRETS_OFFICER, principalId: principal(12), principalType: 'User', endDateTime: hours(24 * 30) },
+        // Ended an hour ago: PIM has removed it, so neither it nor its instance is listed.
+        { name: principal(903), scope: vaultIdOf('kv-one'), roleDefinitionId: SECRETS_OFFICER, principalId: principal(13), principalType: 'User', assignmentType: 'Activated', startDateTime: hours(-9), endDateTime: hours(-1) },
+      ],
+      roleEligibilities: [
+        { scope: `/subscriptions/${SUB}`, roleDefinitionId: OWNER, principalId: principal(14), principalType: 'Group', memberType: 'Direct', endDateTime: '2099-01-01T00:00:00Z' },
+        { scope: vaultIdOf('kv-one'), roleDefinitionId: SECRETS_OFFICER, principalId: principal(15), principalType: 'User' },
+        { scope: vaultIdOf('kv-old'), roleDefinitionId: OWNER, principalId: principal(16), principalType: 'User' },
+      ],
+      denyAssignments: [
+        {
+          scope: `/subscriptions/${SUB}/resourceGroups/${RG}`,
+          denyAssignmentName: 'Managed application lock',
+          permissions: [{ actions: ['*/write'], dataActions: ['Microsoft.KeyVault/vaults/secrets/*'] }],
+          principals: [{ id: EVERYONE, type: 'SystemDefined' }],
+          excludePrincipals: [{ id: principal(1), type: 'ServicePrincipal' }],
+        },
+      ],
+    });
+  });
+
+  it('lists active schedule instances at and above the vault, over pages: assignment type, start, end, and the assignment each stands for', async () => {
+    const schedules = await all(source.listActiveAssignmentSchedules(vaultIdOf('kv-one')));
+    const assignments = await all(source.listRoleAssignments(vaultIdOf('kv-one')));
+    expect(schedules).toHaveLength(assignments.length);
+    const byPrincipal = Object.fromEntries(schedules.map((s) => [s.principalId, s]));
+    expect(byPrincipal[principal(11)]).toMatchObject({ assignmentType: 'Activated', roleDefinitionId: SECRETS_OFFICER, scope: vaultIdOf('kv-one'), endDateTime: expect.any(Date), startDateTime: expect.any(Date) });
+    expect(byPrincipal[principal(12)]).toMatchObject({ assignmentType: 'Assigned', endDateTime: expect.any(Date) });
+    expect(byPrincipal[principal(3)]).toMatchObject({ assignmentType: 'Assigned', scope: `/subscriptions/${SUB}`, roleDefinitionId: OWNER });
+    expect(byPrincipal[principal(3)]!.endDateTime).toBeUndefined();
+    expect(byPrincipal[principal(13)]).toBeUndefined();
+    expect(assignments.map((a) => a.principalId)).not.toContain(principal(13));
+    for (const schedule of schedules) expect(assignments.map((a) => a.id.toLowerCase())).toContain(schedule.originRoleAssignmentId!.toLowerCase());
+  });
+
+  it('lists eligible instances at and above the vault only, with role GUID, member type and end', async () => {
+    const eligible = await all(source.listEligibleAssignments(vaultIdOf('kv-one')));
+    expect(eligible.map((e) => [e.principalId, e.principalType, e.roleDefinitionId, e.scope, e.memberType, e.endDateTime?.toISOString()]).sort()).toEqual(
+      [
+        [principal(14), 'Group', OWNER, `/subscriptions/${SUB}`, 'Direct', '2099-01-01T00:00:00.000Z'],
+        [principal(15), 'User', SECRETS_OFFICER, vaultIdOf('kv-one'), 'Direct', undefined],
+      ].sort(),
+    );
+  });
+
+  it('lists deny assignments with their permissions and principals, Everyone as SystemDefined', async () => {
+    const denies = await all(source.listDenyAssignments(vaultIdOf('kv-one')));
+    expect(denies).toEqual([
+      expect.objectContaining({
+        denyAssignmentName: 'Managed application lock',
+        scope: `/subscriptions/${SUB}/resourceGroups/${RG}`,
+        doNotApplyToChildScopes: false,
+        isSystemProtected: true,
+        permissions: [{ actions: ['*/write'], notActions: [], dataActions: ['Microsoft.KeyVault/vaults/secrets/*'], notDataActions: [] }],
+        principals: [{ id: EVERYONE, type: 'SystemDefined' }],
+        excludePrincipals: [{ id: principal(1), type: 'ServicePrincipal' }],
+      }),
+    ]);
+  });
+
+  it.each([
+    ['roleAssignmentScheduleInstances.listForScope', (id: string) => all(source.listActiveAssignmentSchedules(id))],
+    ['roleEligibilityScheduleInstances.listForScope', (id: string) => all(source.listEligibleAssignments(id))],
+    ['denyAssignments.listForScope', (id: string) => all(source.listDenyAssignments(id))],
+  ] as const)('turns a 403 from %s into PermanentDependencyError naming the read', async (operation, read) => {
+    await t.admin.injectFault({ operation, status: 403 });
+    const error = await read(vaultIdOf('kv-one')).catch((e: unknown) => e);
+    await t.admin.clearFaults();
+    expect(error).toBeInstanceOf(PermanentDependencyError);
+    expect((error as Error).message).toMatch(/answered 403 AuthorizationFailed/);
   });
 });
