@@ -33,7 +33,8 @@ resource appSecretsOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' 
 }
 
 // Reader on this vault only, for the access review: the vault's settings, its diagnostic
-// settings and the role assignments at and above it (management-plane reads, no secret data).
+// settings, the role assignments at and above it, PIM's schedule instances (active and
+// eligible) and deny assignments, all covered by Reader's */read (management-plane reads, no secret data).
 resource appReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(vault.id, appPrincipalId, reader)
   scope: vault

@@ -8,10 +8,10 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArmAdminClient, LOCAL_APP_PRINCIPAL_ID } from '../../src/local/arm/index.js';
+import { ArmAdminClient, LOCAL_APP_PRINCIPAL_ID, LOCAL_EXAMPLE_ELIGIBLE_USER } from '../../src/local/arm/index.js';
 import { bearer } from '../support/test-tokens.js';
 import { fuzzHttpRuns, fuzzParameters } from '../support/fuzz-settings.js';
-import { accessSeed, EXPECTED_ACCESS_FINDINGS, EXPECTED_VAULT_FINDINGS, id, RBAC_VAULT, seededVaultIds } from '../support/access-seed.js';
+import { accessSeed, ELIGIBLE_OWNER, EVERYONE, EXPECTED_ACCESS_FINDINGS, EXPECTED_VAULT_FINDINGS, id, PIM_VAULT, RBAC_VAULT, seededVaultIds } from '../support/access-seed.js';
 import { startTestApp, type RunningTestApp } from './app-e2e-support.js';
 
 let t: RunningTestApp;
@@ -69,7 +69,7 @@ describe('GET /api/reports/access', () => {
     const found = findings.map((f) => [f.rule, f.vault, f.object]);
     expect(found.sort()).toEqual([...EXPECTED_ACCESS_FINDINGS].sort());
     for (const vault of ['kv-app-local', 'kv-shared-local', 'kv-settings-ok', 'kv-no-audit']) expect(findings.filter((f) => f.vault === vault)).toEqual([]);
-    expect(answer.json.summary).toMatchObject({ vaults: 12, findings: EXPECTED_ACCESS_FINDINGS.length });
+    expect(answer.json.summary).toMatchObject({ vaults: 13, findings: EXPECTED_ACCESS_FINDINGS.length });
   });
 
   it('answers in sorted findings with a fix each, and the raw assignments per vault with the app identity marked', async () => {
@@ -142,6 +142,102 @@ describe('GET /api/reports/access', () => {
   }, 60_000);
 });
 
+describe('GET /api/reports/access: PIM, groups and deny assignments', () => {
+  interface Assignment {
+    id: string;
+    principalId: string;
+    roleName: string;
+    activeAs?: string;
+    endDateTime?: string;
+    mayBeDeniedBy?: string[];
+    findings: string[];
+  }
+  const pimVault = async () => {
+    const answer = await t.call('GET', '/reports/access?vault=kv-access-pim', undefined, await auditor());
+    expect(answer.status).toBe(200);
+    return { answer, vault: answer.json.vaults[0] as { pim: string; denyAssignmentsStatus: string; assignments: Assignment[]; eligible: Array<Record<string, unknown>>; denyAssignments: Array<Record<string, unknown>>; unavailable?: unknown[] } };
+  };
+  const byPrincipal = (assignments: Assignment[], n: number): Assignment => assignments.find((a) => a.principalId === id(n))!;
+
+  it('does not flag a PIM activation of Secrets Officer, and flags the same role held directly (refusal twin)', async () => {
+    // Act
+    const { answer, vault } = await pimVault();
+
+    // Assert
+    expect(vault).toMatchObject({ pim: 'read', denyAssignmentsStatus: 'read' });
+    expect(vault.unavailable).toBeUndefined();
+    const activated = byPrincipal(vault.assignments, 31);
+    expect(activated).toMatchObject({ roleName: 'Key Vault Secrets Officer', activeAs: 'activation', findings: [] });
+    expect(Date.parse(activated.endDateTime!)).toBeGreaterThan(Date.now());
+    expect(byPrincipal(vault.assignments, 32)).toMatchObject({ roleName: 'Key Vault Secrets Officer', activeAs: 'standing', findings: ['access.user-standing-secret-admin'] });
+    const findings = answer.json.findings as PresentedFinding[];
+    expect(findings.filter((f) => f.rule === 'access.user-standing-secret-admin').map((f) => [f.object.slice(-12), f.severity]).sort()).toEqual([
+      [id(132).slice(-12), 'medium'],
+      [id(133).slice(-12), 'low'],
+    ]);
+    expect(byPrincipal(vault.assignments, 33)).toMatchObject({ activeAs: 'time-bound', findings: ['access.broad-role', 'access.user-standing-secret-admin'] });
+  });
+
+  it('shows the eligible assignments, and finds the broad one eligible above the vault', async () => {
+    const { answer, vault } = await pimVault();
+    expect(vault.eligible.map((e) => [e['roleName'], e['principalId'], e['inherited'], e['findings']]).sort()).toEqual(
+      [
+        ['Key Vault Secrets Officer', id(37), false, []],
+        ['Owner', id(36), true, ['access.eligible-broad-role']],
+      ].sort(),
+    );
+    expect(vault.eligible.find((e) => e['id'] === ELIGIBLE_OWNER)).toMatchObject({ principalType: 'User', roleType: 'BuiltInRole', endDateTime: expect.any(String) });
+    expect((answer.json.findings as PresentedFinding[]).filter((f) => f.rule === 'access.eligible-broad-role').map((f) => [f.object, f.severity])).toEqual([[ELIGIBLE_OWNER, 'low']]);
+  });
+
+  it('finds the group holding Secrets Officer standing, not the group reading secrets', async () => {
+    const { answer, vault } = await pimVault();
+    expect((answer.json.findings as PresentedFinding[]).filter((f) => f.rule === 'access.group-secret-admin').map((f) => [f.parameters?.['principalId'], f.severity])).toEqual([[id(34), 'medium']]);
+    expect(byPrincipal(vault.assignments, 35).findings).toEqual([]);
+  });
+
+  it('shows the deny assignment with a note, and points the data assignments it may block at it', async () => {
+    const { vault } = await pimVault();
+    expect(vault.denyAssignments).toEqual([
+      expect.objectContaining({ everyone: true, deniesKeyVaultData: true, inherited: false, principals: [{ id: EVERYONE, type: 'SystemDefined' }], excludePrincipals: [{ id: id(32), type: 'User' }], note: expect.stringContaining('may not grant') }),
+    ]);
+    const denyId = vault.denyAssignments[0]!['id'];
+    expect(byPrincipal(vault.assignments, 35).mayBeDeniedBy).toEqual([denyId]);
+    expect(byPrincipal(vault.assignments, 32).mayBeDeniedBy).toBeUndefined();
+  });
+
+  it('when PIM refuses (403), still answers from role assignments and says PIM is unavailable; the activation is then flagged as it cannot be told apart', async () => {
+    // Arrange
+    await arm.injectFault({ operation: 'roleAssignmentScheduleInstances.listForScope', status: 403, count: 1 });
+
+    // Act
+    const { answer, vault } = await pimVault();
+    await arm.clearFaults();
+
+    // Assert
+    expect(vault).toMatchObject({ pim: 'unavailable', eligible: [], denyAssignmentsStatus: 'read', unavailable: [{ source: 'pim', problem: expect.stringContaining('403 AuthorizationFailed') }] });
+    expect(byPrincipal(vault.assignments, 31)).toMatchObject({ findings: ['access.user-standing-secret-admin'] });
+    expect(byPrincipal(vault.assignments, 31).activeAs).toBeUndefined();
+    const findings = answer.json.findings as PresentedFinding[];
+    expect(findings.filter((f) => f.rule === 'access.partial-review').map((f) => [f.object, f.severity])).toEqual([['kv-access-pim/pim', 'low']]);
+    expect(findings.some((f) => f.rule === 'access.eligible-broad-role')).toBe(false);
+  });
+
+  it('when deny assignments are unavailable (503 past the retries), says so and still answers', async () => {
+    await arm.injectFault({ operation: 'denyAssignments.listForScope', status: 503, count: 20 });
+    const { vault } = await pimVault();
+    await arm.clearFaults();
+    expect(vault).toMatchObject({ pim: 'read', denyAssignmentsStatus: 'unavailable', denyAssignments: [], unavailable: [{ source: 'deny-assignments' }] });
+    expect(byPrincipal(vault.assignments, 35).mayBeDeniedBy).toBeUndefined();
+  }, 60_000);
+
+  it("shows npm start's example eligible user on the first local vault, with no finding", async () => {
+    const answer = await t.call('GET', '/reports/access?vault=kv-app-local', undefined, await auditor());
+    expect(answer.json.vaults[0].eligible.map((e: Record<string, unknown>) => [e['principalId'], e['roleName'], e['findings']])).toEqual([[LOCAL_EXAMPLE_ELIGIBLE_USER, 'Key Vault Secrets Officer', []]]);
+    expect(answer.json.findings).toEqual([]);
+  });
+});
+
 describe('generated query strings', () => {
   const names = fc.constantFrom('vault', 'minSeverity', 'Vault', 'severity', 'pageSize', '', '%00', 'vault[]');
   const values = fc.oneof(fc.constantFrom('kv-access-rbac', 'kv-app-local', 'KV-ACCESS-POLICIES', 'kv-nowhere', 'high', 'medium', 'low', 'HIGH', '', '-', 'kv--x'), fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 20 }));
@@ -181,5 +277,14 @@ describe('what the review costs', () => {
     expect(after['roleAssignments.listForScope'] - before['roleAssignments.listForScope']).toBe(1);
     // Secrets User, Owner, Key Vault Reader, Administrator, Secrets Officer, Data Access Administrator, User Access Administrator, Reader, Contributor.
     expect(after['roleDefinitions.get'] - before['roleDefinitions.get']).toBe(9);
+    for (const operation of ['roleAssignmentScheduleInstances.listForScope', 'roleEligibilityScheduleInstances.listForScope', 'denyAssignments.listForScope'] as const) expect(after[operation] - before[operation]).toBe(1);
+  });
+
+  it("reads an eligible assignment's role definition only when no assignment of the vault holds that role", async () => {
+    const before = (await arm.counts()).operations;
+    await t.call('GET', '/reports/access?vault=kv-access-pim', undefined, await auditor());
+    const after = (await arm.counts()).operations;
+    // Secrets Officer, Administrator, Secrets User, Reader (at the root) from the assignments; Owner only from an eligibility.
+    expect(after['roleDefinitions.get'] - before['roleDefinitions.get']).toBe(5);
   });
 });

@@ -9,6 +9,9 @@ import { EMULATOR_SUBSCRIPTION_ID } from '../../src/local/keyvault-emulator/inde
 
 export const ACCESS_SUB = '44444444-0000-4000-8000-000000000002';
 export const SETTINGS_SUB = '44444444-0000-4000-8000-000000000003';
+/** A subscription of its own for the PIM, group and deny-assignment vault, so nothing above the other vaults reaches it. */
+export const PIM_SUB = '44444444-0000-4000-8000-000000000004';
+export const PIM_RG = 'rg-pim';
 export const ACCESS_RG = 'rg-findings';
 export const SETTINGS_RG = 'rg-settings';
 
@@ -31,6 +34,10 @@ export const ROLE = {
 
 export const RBAC_VAULT = vaultId(ACCESS_SUB, ACCESS_RG, 'kv-access-rbac');
 export const POLICY_VAULT = vaultId(ACCESS_SUB, ACCESS_RG, 'kv-access-policies');
+export const PIM_VAULT = vaultId(PIM_SUB, PIM_RG, 'kv-access-pim');
+/** Entra's Everyone in a deny assignment. */
+export const EVERYONE = '00000000-0000-0000-0000-000000000000';
+const inHours = (n: number): string => new Date(Date.now() + n * 3_600_000).toISOString();
 
 const WORKSPACE = '/subscriptions/44444444-0000-4000-8000-000000000009/resourceGroups/rg-logs/providers/Microsoft.OperationalInsights/workspaces/log';
 
@@ -56,7 +63,7 @@ export const SETTINGS_VAULTS = {
 export function accessSeed(appPrincipalId: string): ArmSeed {
   const settingsId = (name: string) => vaultId(SETTINGS_SUB, SETTINGS_RG, name);
   return {
-    subscriptions: [{ subscriptionId: ACCESS_SUB, managementGroups: ['mg-corp'] }, { subscriptionId: SETTINGS_SUB }],
+    subscriptions: [{ subscriptionId: ACCESS_SUB, managementGroups: ['mg-corp'] }, { subscriptionId: SETTINGS_SUB }, { subscriptionId: PIM_SUB }],
     vaults: [
       compliantVault(ACCESS_SUB, ACCESS_RG, 'kv-access-rbac'),
       compliantVault(ACCESS_SUB, ACCESS_RG, 'kv-access-policies', {
@@ -70,6 +77,7 @@ export function accessSeed(appPrincipalId: string): ArmSeed {
           { objectId: id(25), permissions: { secrets: ['get', 'list'] } },
         ],
       }),
+      compliantVault(PIM_SUB, PIM_RG, 'kv-access-pim'),
       compliantVault(SETTINGS_SUB, SETTINGS_RG, 'kv-no-soft-delete', { enableSoftDelete: false, softDeleteRetentionInDays: null }),
       compliantVault(SETTINGS_SUB, SETTINGS_RG, 'kv-short-retention', { softDeleteRetentionInDays: 7 }),
       compliantVault(SETTINGS_SUB, SETTINGS_RG, 'kv-no-purge-protect', { enablePurgeProtection: null }),
@@ -83,6 +91,7 @@ export function accessSeed(appPrincipalId: string): ArmSeed {
     diagnosticSettings: [
       audit(RBAC_VAULT),
       audit(POLICY_VAULT),
+      audit(PIM_VAULT),
       ...['kv-no-soft-delete', 'kv-short-retention', 'kv-no-purge-protect', 'kv-public'].map((name) => audit(settingsId(name))),
       { resourceId: settingsId('kv-audit-off'), name: 'metrics-only', workspaceId: WORKSPACE, logs: [{ category: 'AuditEvent', enabled: false }], metrics: [{ category: 'AllMetrics', enabled: true }] },
       { resourceId: settingsId('kv-audit-nowhere'), name: 'no-destination', logs: [{ categoryGroup: 'audit', enabled: true }] },
@@ -106,6 +115,26 @@ export function accessSeed(appPrincipalId: string): ArmSeed {
       { name: id(114), scope: POLICY_VAULT, roleDefinitionId: ROLE.rbacAdministrator, principalId: id(14), principalType: 'ServicePrincipal' },
       // A secrets reader on the compliant vault: least privilege, no finding.
       { name: id(115), scope: vaultId(EMULATOR_SUBSCRIPTION_ID, 'rg-keyvault-emulator', 'kv-app-local'), roleDefinitionId: ROLE.secretsUser, principalId: id(15), principalType: 'ServicePrincipal' },
+      // kv-access-pim: a PIM activation (no finding), the same role assigned directly (a finding), one with an end date, a group holding it, a group reading.
+      { name: id(131), scope: PIM_VAULT, roleDefinitionId: ROLE.secretsOfficer, principalId: id(31), principalType: 'User', assignmentType: 'Activated', startDateTime: inHours(-1), endDateTime: inHours(7) },
+      { name: id(132), scope: PIM_VAULT, roleDefinitionId: ROLE.secretsOfficer, principalId: id(32), principalType: 'User' },
+      { name: id(133), scope: PIM_VAULT, roleDefinitionId: ROLE.keyVaultAdministrator, principalId: id(33), principalType: 'User', endDateTime: inHours(24 * 30) },
+      { name: id(134), scope: PIM_VAULT, roleDefinitionId: ROLE.secretsOfficer, principalId: id(34), principalType: 'Group' },
+      { name: id(135), scope: PIM_VAULT, roleDefinitionId: ROLE.secretsUser, principalId: id(35), principalType: 'Group' },
+    ],
+    roleEligibilities: [
+      { name: id(141), scope: `/subscriptions/${PIM_SUB}`, roleDefinitionId: ROLE.owner, principalId: id(36), principalType: 'User', endDateTime: inHours(24 * 180) },
+      { name: id(142), scope: PIM_VAULT, roleDefinitionId: ROLE.secretsOfficer, principalId: id(37), principalType: 'User' },
+    ],
+    denyAssignments: [
+      {
+        name: id(151),
+        scope: PIM_VAULT,
+        denyAssignmentName: 'Secrets for the break-glass user only',
+        permissions: [{ dataActions: ['Microsoft.KeyVault/vaults/secrets/*'] }],
+        principals: [{ id: EVERYONE, type: 'SystemDefined' }],
+        excludePrincipals: [{ id: id(32), type: 'User' }],
+      },
     ],
   };
 }
@@ -117,6 +146,7 @@ const ra = (scopeOf: string, n: number): string => `${scopeOf}/providers/Microso
 const rg = `/subscriptions/${ACCESS_SUB}/resourceGroups/${ACCESS_RG}`;
 const sub = `/subscriptions/${ACCESS_SUB}`;
 const mg = '/providers/Microsoft.Management/managementGroups/mg-corp';
+export const ELIGIBLE_OWNER = `/subscriptions/${PIM_SUB}/providers/Microsoft.Authorization/roleEligibilityScheduleInstances/${id(141)}`;
 
 export const EXPECTED_ACCESS_FINDINGS: ExpectedFinding[] = [
   // kv-access-rbac
@@ -146,6 +176,12 @@ export const EXPECTED_ACCESS_FINDINGS: ExpectedFinding[] = [
   ['access.access-policy-application-write', 'kv-access-policies', `kv-access-policies/accessPolicies/${id(22)}/${id(23)}`],
   ['access.access-policy-purge', 'kv-access-policies', `kv-access-policies/accessPolicies/${id(24)}`],
   ['access.access-policy-application-write', 'kv-access-policies', `kv-access-policies/accessPolicies/${id(14)}`],
+  // kv-access-pim: not 131 (a PIM activation), not 135 (a group reading), not 142 (Secrets Officer eligible)
+  ['access.user-standing-secret-admin', 'kv-access-pim', ra(PIM_VAULT, 132)],
+  ['access.broad-role', 'kv-access-pim', ra(PIM_VAULT, 133)],
+  ['access.user-standing-secret-admin', 'kv-access-pim', ra(PIM_VAULT, 133)],
+  ['access.group-secret-admin', 'kv-access-pim', ra(PIM_VAULT, 134)],
+  ['access.eligible-broad-role', 'kv-access-pim', ELIGIBLE_OWNER],
 ];
 
 export const EXPECTED_VAULT_FINDINGS: Array<[rule: string, vault: string]> = [
@@ -155,5 +191,5 @@ export const EXPECTED_VAULT_FINDINGS: Array<[rule: string, vault: string]> = [
 
 /** Every vault the seed makes, for GOVERNED_VAULT_RESOURCE_IDS (the emulator's own two are added by the caller). */
 export function seededVaultIds(): string[] {
-  return [RBAC_VAULT, POLICY_VAULT, ...Object.keys(SETTINGS_VAULTS).map((name) => vaultId(SETTINGS_SUB, SETTINGS_RG, name))];
+  return [RBAC_VAULT, POLICY_VAULT, PIM_VAULT, ...Object.keys(SETTINGS_VAULTS).map((name) => vaultId(SETTINGS_SUB, SETTINGS_RG, name))];
 }

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AccessReview, EVERYONE } from '../../../../src/core/reports/access/access-review.js';
+import { APP_VAULT_ROLES, grantsAction, READER } from '../../../../src/core/reports/access/permissions.js';
 import type { ActiveAssignmentSchedule, DenyAssignment, EligibleAssignment, RoleAssignment, RoleDefinition, VaultProperties } from '../../../../src/core/reports/access/ports.js';
 import { BUILT_IN_ROLES } from '../../../../src/local/arm/built-in-roles.js';
 import { InMemoryVaultAccess } from '../../../support/in-memory/in-memory-vault-access.js';
@@ -48,6 +49,19 @@ function eligible(n: number, roleName: string, scope = VAULT, principalType: Eli
 async function review(source: InMemoryVaultAccess) {
   return new AccessReview({ source, vaultResourceIds: [VAULT], governedVaultUrls: [], now }).review();
 }
+
+describe("what the review reads with: the app's Reader on the vault", () => {
+  const reads = ['Microsoft.Authorization/roleAssignmentScheduleInstances/read', 'Microsoft.Authorization/roleEligibilityScheduleInstances/read', 'Microsoft.Authorization/denyAssignments/read', 'Microsoft.Authorization/roleAssignments/read'];
+
+  it.each(reads)('Reader (which infra/ grants the app) grants %s', (action) => {
+    expect(APP_VAULT_ROLES[READER]).toBe('Reader');
+    expect(grantsAction(role('Reader'), action)).toBe(true);
+  });
+
+  it.each(reads)('Key Vault Secrets User, a data-plane role, does not grant %s (refusal twin)', (action) => {
+    expect(grantsAction(role('Key Vault Secrets User'), action)).toBe(false);
+  });
+});
 
 describe('AccessReview with PIM', () => {
   it('does not flag a PIM activation of Secrets Officer, but flags the same role assigned directly (refusal twin)', async () => {
