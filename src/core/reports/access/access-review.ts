@@ -277,13 +277,15 @@ export class AccessReview {
       }
       return pending;
     };
-    const pimRead = await readOptional(async () => {
-      const schedules = await collect(this.deps.source.listActiveAssignmentSchedules(resourceId, options));
-      const eligible = await collect(this.deps.source.listEligibleAssignments(resourceId, options));
-      return { schedules, eligible: await Promise.all(eligible.map(async (e) => ({ eligibility: e, role: await roleOf(e.roleDefinitionId) }))) };
-    });
+    // The three lists are independent reads: read them at once, each failing on its own.
+    const [pimRead, denyRead] = await Promise.all([
+      readOptional(async () => {
+        const [schedules, eligible] = await Promise.all([collect(this.deps.source.listActiveAssignmentSchedules(resourceId, options)), collect(this.deps.source.listEligibleAssignments(resourceId, options))]);
+        return { schedules, eligible: await Promise.all(eligible.map(async (e) => ({ eligibility: e, role: await roleOf(e.roleDefinitionId) }))) };
+      }),
+      readOptional(() => collect(this.deps.source.listDenyAssignments(resourceId, options))),
+    ]);
     if ('problem' in pimRead) unavailable.push({ source: 'pim', problem: pimRead.problem });
-    const denyRead = await readOptional(() => collect(this.deps.source.listDenyAssignments(resourceId, options)));
     if ('problem' in denyRead) unavailable.push({ source: 'deny-assignments', problem: denyRead.problem });
 
     const scheduleOf = scheduleFinder('value' in pimRead ? pimRead.value.schedules : undefined);
