@@ -352,7 +352,7 @@ export class AccessReview {
             ACCESS_RULES.groupSecretAdmin,
             timeBound ? 'low' : 'medium',
             `Group ${assignment.principalId} holds ${role.roleName} ${how} ${where}; the review cannot see its members (it holds no Microsoft Graph permission), so whoever is in the group holds it.`,
-            `Make the group's membership eligible through PIM for Groups (or ${role.roleName} eligible for the group), and review its members; the assignment stays, the standing membership goes.`,
+            `Make membership of the group eligible through PIM for Groups (or make ${role.roleName} eligible for the group rather than assigned), and review who is in it.`,
           );
         }
       }
