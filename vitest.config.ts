@@ -6,6 +6,9 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 30_000,
+    // expect.poll waits on pages that refresh every 2 s and on stand-ins on a loaded machine: 1 s (vitest's default)
+    // made a passing check fail when the refresh landed late. A poll that never succeeds still fails, after 10 s.
+    expect: { poll: { timeout: 10_000 } },
     hookTimeout: 60_000,
     pool: 'forks',
     // Most files wait on child processes (Azurite, the emulator, PostgreSQL, the stand-ins): one worker more than
