@@ -341,7 +341,9 @@ export class AccessReview {
         );
       }
       const secretAdmin = role.id === KEY_VAULT_SECRETS_OFFICER || role.id === KEY_VAULT_ADMINISTRATOR;
-      if (secretAdmin && (assignment.principalType === 'User' || assignment.principalType === 'Group') && activeAs !== 'activation') {
+      // A ForeignGroup (another tenant's group, through B2B) hides its members from the review just as a Group does.
+      const isGroup = assignment.principalType === 'Group' || assignment.principalType === 'ForeignGroup';
+      if (secretAdmin && (assignment.principalType === 'User' || isGroup) && activeAs !== 'activation') {
         // A direct assignment with an end date still grants without activation, approval or MFA until it ends, but it does end: lower, not silent.
         const timeBound = activeAs === 'time-bound';
         const how = timeBound ? `by a direct assignment until ${schedule!.endDateTime!.toISOString()} (not a PIM activation)` : activeAs === undefined ? 'standing (PIM could not be read, so an activation cannot be told apart)' : 'standing';
@@ -351,7 +353,7 @@ export class AccessReview {
           add(
             ACCESS_RULES.groupSecretAdmin,
             timeBound ? 'low' : 'medium',
-            `Group ${assignment.principalId} holds ${role.roleName} ${how} ${where}; the review cannot see its members (it holds no Microsoft Graph permission), so whoever is in the group holds it.`,
+            `${assignment.principalType === 'ForeignGroup' ? "Another tenant's group" : 'Group'} ${assignment.principalId} holds ${role.roleName} ${how} ${where}; the review cannot see its members (it holds no Microsoft Graph permission), so whoever is in the group holds it.`,
             `Make membership of the group eligible through PIM for Groups (or make ${role.roleName} eligible for the group rather than assigned), and review who is in it.`,
           );
         }

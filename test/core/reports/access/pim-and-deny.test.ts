@@ -163,6 +163,16 @@ describe('AccessReview with groups', () => {
     expect(found[0]!.message).toContain('cannot see its members');
   });
 
+  it("flags another tenant's group (ForeignGroup) holding Secrets Officer standing, and not a service principal holding it", async () => {
+    const foreign = assignment(14, 'Key Vault Secrets Officer', 'ForeignGroup');
+    const app = assignment(15, 'Key Vault Secrets Officer', 'ServicePrincipal');
+    const source = new InMemoryVaultAccess();
+    source.add(vault(), [foreign, app]);
+    const found = (await review(source)).findings.filter((f) => f.rule === 'access.group-secret-admin');
+    expect(found.map((f) => f.object)).toEqual([foreign.id]);
+    expect(found[0]!.message).toMatch(/^Another tenant's group .* cannot see its members/);
+  });
+
   it('does not flag a group holding Secrets User, nor a group whose Secrets Officer PIM activated (refusal twins)', async () => {
     const reader = assignment(11, 'Key Vault Secrets User', 'Group');
     const activated = assignment(12, 'Key Vault Secrets Officer', 'Group');
