@@ -65,6 +65,30 @@ const lower = (values: readonly string[] | undefined): string[] => (values ?? []
 /** A role definition id as ARM writes it (/subscriptions/x/providers/Microsoft.Authorization/roleDefinitions/<guid>) to its GUID. */
 const roleGuid = (roleDefinitionId: string): string => roleDefinitionId.slice(roleDefinitionId.lastIndexOf('/') + 1).toLowerCase();
 
+interface ScheduleInstanceLike {
+  id?: string;
+  scope?: string;
+  principalId?: string;
+  principalType?: string;
+  roleDefinitionId?: string;
+  startDateTime?: Date;
+  endDateTime?: Date;
+}
+
+/** What PIM's active and eligible schedule instances have in common; undefined for one missing what names it. */
+function scheduleInstanceFields(instance: ScheduleInstanceLike) {
+  if (!instance.id || !instance.roleDefinitionId || !instance.principalId || !instance.scope) return undefined;
+  return {
+    id: instance.id,
+    scope: instance.scope,
+    principalId: instance.principalId.toLowerCase(),
+    principalType: principalType(instance.principalType),
+    roleDefinitionId: roleGuid(instance.roleDefinitionId),
+    ...(instance.startDateTime ? { startDateTime: instance.startDateTime } : {}),
+    ...(instance.endDateTime ? { endDateTime: instance.endDateTime } : {}),
+  };
+}
+
 function rethrow(error: unknown, what: string): never {
   if (error instanceof NotFoundError || error instanceof PermanentDependencyError || error instanceof TransientDependencyError) throw error;
   throw armError(error, what);
@@ -215,18 +239,13 @@ export class ArmVaultAccessSource implements VaultAccessSource {
     const client = this.clients.authorization(subscriptionId);
     try {
       for await (const instance of client.roleAssignmentScheduleInstances.listForScope(scopeArgument(resourceId), { filter: 'atScope()', ...abortOf(options) })) {
-        if (!instance.id || !instance.roleDefinitionId || !instance.principalId || !instance.scope) continue;
+        const common = scheduleInstanceFields(instance);
+        if (!common) continue;
         // ARM's enum is open (KnownAssignmentType); anything but Activated is taken as a direct assignment, which the review judges the stricter way.
         yield {
-          id: instance.id,
-          scope: instance.scope,
-          principalId: instance.principalId.toLowerCase(),
-          principalType: principalType(instance.principalType),
-          roleDefinitionId: roleGuid(instance.roleDefinitionId),
+          ...common,
           assignmentType: instance.assignmentType === 'Activated' ? 'Activated' : 'Assigned',
           ...(instance.originRoleAssignmentId ? { originRoleAssignmentId: instance.originRoleAssignmentId } : {}),
-          ...(instance.startDateTime ? { startDateTime: instance.startDateTime } : {}),
-          ...(instance.endDateTime ? { endDateTime: instance.endDateTime } : {}),
         };
       }
     } catch (error) {
@@ -239,15 +258,10 @@ export class ArmVaultAccessSource implements VaultAccessSource {
     const client = this.clients.authorization(subscriptionId);
     try {
       for await (const instance of client.roleEligibilityScheduleInstances.listForScope(scopeArgument(resourceId), { filter: 'atScope()', ...abortOf(options) })) {
-        if (!instance.id || !instance.roleDefinitionId || !instance.principalId || !instance.scope) continue;
+        const common = scheduleInstanceFields(instance);
+        if (!common) continue;
         yield {
-          id: instance.id,
-          scope: instance.scope,
-          principalId: instance.principalId.toLowerCase(),
-          principalType: principalType(instance.principalType),
-          roleDefinitionId: roleGuid(instance.roleDefinitionId),
-          ...(instance.startDateTime ? { startDateTime: instance.startDateTime } : {}),
-          ...(instance.endDateTime ? { endDateTime: instance.endDateTime } : {}),
+          ...common,
           ...(instance.memberType ? { memberType: instance.memberType } : {}),
           ...(instance.condition ? { condition: instance.condition } : {}),
         };
