@@ -48,7 +48,8 @@ export const ACCESS_RULES = {
   vaultUnreadable: { id: 'access.vault-unreadable', description: 'ARM refused to show the vault, or has no such vault: its access could not be reviewed.' },
 } as const;
 
-export interface ReviewedAssignment {
+/** What an active and an eligible assignment both say: who, which role, where, and the findings about it. */
+interface ReviewedRoleGrant {
   id: string;
   scope: string;
   /** Made above the vault: properties.scope differs from the vault id (case-insensitively). */
@@ -59,6 +60,11 @@ export interface ReviewedAssignment {
   roleName: string;
   roleType: string;
   condition?: string;
+  /** Rule ids of the findings about this assignment. */
+  findings: string[];
+}
+
+export interface ReviewedAssignment extends ReviewedRoleGrant {
   /** The app's own identity (APP_PRINCIPAL_ID). */
   appIdentity: boolean;
   /**
@@ -71,29 +77,17 @@ export interface ReviewedAssignment {
   endDateTime?: string;
   /** Deny assignments that deny Key Vault data actions to this principal (by id or as Everyone, not excluded by id): it may not have the data access its role suggests. */
   mayBeDeniedBy?: string[];
-  /** Rule ids of the findings about this assignment. */
-  findings: string[];
 }
 
 export type ActiveAs = 'standing' | 'time-bound' | 'activation';
 export type ReadStatus = 'read' | 'unavailable' | 'not-reviewed';
 
 /** A PIM-eligible assignment at or above the vault: nothing is held until it is activated. */
-export interface ReviewedEligibility {
-  id: string;
-  scope: string;
-  inherited: boolean;
-  principalId: string;
-  principalType: string;
-  roleDefinitionId: string;
-  roleName: string;
-  roleType: string;
+export interface ReviewedEligibility extends ReviewedRoleGrant {
   memberType?: string;
-  condition?: string;
   startDateTime?: string;
   /** Absent: eligible permanently. */
   endDateTime?: string;
-  findings: string[];
 }
 
 export interface ReviewedDenyAssignment {
