@@ -5,6 +5,7 @@
  */
 import { html, nothing, type TemplateResult } from 'lit-html';
 import { href, type Context, type View } from '../app.js';
+import { accessLine, type AccessVault } from '../model/access.js';
 import { toCsv } from '../model/csv.js';
 import type { Finding } from '../model/types.js';
 import { download, errorText, scroller, severityBadge, time, type Loadable } from './common.js';
@@ -39,8 +40,14 @@ async function load(ctx: Context, kind: Kind): Promise<Report> {
       return { rows: [...first.items, ...rest] as unknown as Row[], columns: ['severity', 'rule', 'object', 'message', 'fix'], summary: first.summary, generatedAt: first.generatedAt };
     }
     case 'access': {
-      const report = await ctx.api.get<{ findings: Finding[]; summary: unknown; generatedAt: string; vaults: { vault: string; assignments: unknown[] }[] }>('/reports/access');
-      return { rows: report.findings as unknown as Row[], columns: ['severity', 'rule', 'vault', 'message', 'fix'], summary: report.summary, generatedAt: report.generatedAt, extra: html`<p class="muted">${report.vaults.map((v) => `${v.vault}: ${v.assignments.length} role assignments`).join('; ')}</p>` };
+      const report = await ctx.api.get<{ findings: Finding[]; summary: unknown; generatedAt: string; vaults: AccessVault[] }>('/reports/access');
+      return {
+        rows: report.findings as unknown as Row[],
+        columns: ['severity', 'rule', 'vault', 'message', 'fix'],
+        summary: report.summary,
+        generatedAt: report.generatedAt,
+        extra: html`<ul class="muted" aria-label="Vaults reviewed">${report.vaults.map((v) => html`<li>${accessLine(v)}</li>`)}</ul>`,
+      };
     }
     case 'cost': {
       const report = await ctx.api.get<{ generatedAt?: string; totalMonthlyCost: number; currency: string; vaults: { vault: string; lines: Row[] }[]; shared: { lines: Row[] } }>('/reports/cost');
