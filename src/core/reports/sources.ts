@@ -5,6 +5,7 @@ import type { RotationPolicy } from '../policy/policy.js';
 import type { SecretSubject } from './compliance/subjects.js';
 import type { SubjectSource } from './findings-report.js';
 import type { GovernedScope } from './governed-scope.js';
+import type { ReplicaLookup } from './replicas.js';
 import { forEachSecretPage, readSecrets, secretCursorSchema, type SecretCursor } from './vault-secrets.js';
 
 const POLICY_BATCH = 1000;
@@ -30,11 +31,13 @@ export const policySource: SubjectSource<RotationPolicy, PolicyCursor> = {
   environmentOf: (policy) => policy.environment,
 };
 
-/** Each secret's current version in each governed vault, with the policy governing it, if any. */
-export function secretSource(listing: SecretListing): SubjectSource<SecretSubject, SecretCursor> {
+/** Each secret's current version in each governed vault, with the policy governing it, or writing it as a replica, if any. */
+export function secretSource(listing: SecretListing, replicaOf: ReplicaLookup): SubjectSource<SecretSubject, SecretCursor> {
   const subjectOf = (scope: GovernedScope) => (secret: SecretSubject['secret']): SecretSubject => {
     const policy = scope.policyFor(secret.vaultUrl, secret.secretName)?.policy;
-    return { secret, ...(policy ? { policy } : {}) };
+    if (policy) return { secret, policy };
+    const replicated = replicaOf(scope, secret);
+    return { secret, ...(replicated ? { replicaOf: replicated } : {}) };
   };
   return {
     cursorSchema: secretCursorSchema,
@@ -43,6 +46,7 @@ export function secretSource(listing: SecretListing): SubjectSource<SecretSubjec
       return { subjects: page.secrets.map(subjectOf(scope)), ...(page.next ? { next: page.next } : {}) };
     },
     forEachBatch: (scope, visit) => forEachSecretPage(listing, scope.vaults, (secrets) => visit(secrets.map(subjectOf(scope)))),
-    environmentOf: ({ secret }, scope) => scope.secretEnvironment(secret),
+    // A replica is held to its policy's environment, as the primary is.
+    environmentOf: ({ secret, replicaOf: replicated }, scope) => replicated?.environment ?? scope.secretEnvironment(secret),
   };
 }

@@ -4,6 +4,7 @@ import { ConsumerCatalog } from '../../../src/core/consumers/consumer-port.js';
 import type { PolicyState, SecretVersionInfo } from '../../../src/core/ports.js';
 import { taggedWithoutPolicy } from '../../../src/core/reports/drift/drift-rules.js';
 import { driftSections } from '../../../src/core/reports/drift/drift-sections.js';
+import { complianceSections } from '../../../src/core/reports/compliance/compliance-sections.js';
 import { replicaBehind, type ReplicaSubject } from '../../../src/core/reports/drift/replica-drift.js';
 import { defaultComplianceSettings } from '../../../src/core/reports/compliance/parameters.js';
 import { FindingsReport } from '../../../src/core/reports/findings-report.js';
@@ -132,5 +133,32 @@ describe('the drift report with replicas', () => {
   it('drift.tagged-without-policy still flags a tagged secret that is nobody replica', () => {
     expect(taggedWithoutPolicy.check({ secret: aListedSecret({ tags: ours('r-1') }) }, context())).toBeDefined();
     expect(taggedWithoutPolicy.check({ secret: aListedSecret({ tags: ours('r-1') }), replicaOf: policy }, context())).toBeUndefined();
+  });
+});
+
+describe('the compliance report with replicas', () => {
+  // Both vaults production: the DR vault also holds a production policy of its own, as with replication both ways.
+  const own = parsePolicy(aPolicyJson({ id: 'dr-own', vaultUrl: DR, secretName: 'dr-own', environment: 'production' }), catalog);
+  const production = parsePolicy({ ...aPolicyJson({ id: 'payments', secretName: 'payments', environment: 'production' }), consumers: [{ kind: 'keyvault-replica', name: 'dr', vaultUrl: DR }] }, catalog);
+  const stored = (p: typeof production) => ({ policy: p, createdAt: NOW, updatedAt: NOW, etag: '1' });
+  const listingWith = (replicaName: string) => {
+    const listing = new InMemorySecretListing();
+    listing.add({ vaultUrl: PRIMARY, secretName: 'payments', tags: ours('r-1'), contentType: 'text/plain', expiresOn: new Date(NOW.getTime() + 60 * 86_400_000) });
+    listing.add({ vaultUrl: DR, secretName: 'dr-own', contentType: 'text/plain', expiresOn: new Date(NOW.getTime() + 60 * 86_400_000) });
+    listing.add({ vaultUrl: DR, secretName: replicaName, tags: ours('r-1'), contentType: 'text/plain', expiresOn: new Date(NOW.getTime() + 60 * 86_400_000) });
+    return listing;
+  };
+  const protectedFindings = async (replicaName: string) => {
+    const scope = new GovernedScope([stored(production), stored(own)], [PRIMARY, DR], defaultComplianceSettings(['production']));
+    const page = await new FindingsReport(complianceSections(listingWith(replicaName), catalog)).page(scope, NOW, { pageSize: 1000, summary: false });
+    return page.items.filter((f) => f.rule === 'secret.protected-has-policy').map((f) => f.object);
+  };
+
+  it('does not take a replica in a protected vault for a secret without a policy: its policy governs it through the primary', async () => {
+    expect(await protectedFindings('payments')).toEqual([]);
+  });
+
+  it('still flags a secret beside it that no policy governs or replicates to (refusal twin)', async () => {
+    expect(await protectedFindings('stray')).toEqual(['kv-payments-dr/stray']);
   });
 });

@@ -1,4 +1,5 @@
 /** The reports over in-memory ports: paging by cursor, summaries, environments, inventory counts, tokens. */
+import { NO_CONSUMER_KINDS } from '../../../src/core/consumers/consumer-port.js';
 import { describe, expect, it } from 'vitest';
 import type { PolicyState, StoredPolicy } from '../../../src/core/ports.js';
 import { complianceSections } from '../../../src/core/reports/compliance/compliance-sections.js';
@@ -122,7 +123,7 @@ describe('FindingsReport', () => {
 
   it('pages over policies then secrets: the same findings at every page size, a summary that counts them all', async () => {
     // Arrange
-    const report = new FindingsReport(complianceSections(seededListing()));
+    const report = new FindingsReport(complianceSections(seededListing(), NO_CONSUMER_KINDS));
     const scope = new GovernedScope(policies, [A, B], settings);
 
     for (const pageSize of [1, 2, 3, 31, 1000]) {
@@ -146,7 +147,7 @@ describe('FindingsReport', () => {
   });
 
   it('refuses a token of another report, or one not of ours, naming continuationToken', async () => {
-    const report = new FindingsReport(complianceSections(seededListing()));
+    const report = new FindingsReport(complianceSections(seededListing(), NO_CONSUMER_KINDS));
     const scope = new GovernedScope(policies, [A, B], settings);
     const tokens = [Buffer.from(JSON.stringify({ section: 'vaults' })).toString('base64url'), Buffer.from(JSON.stringify({ section: 'secrets', cursor: { vault: A, skip: -1 } })).toString('base64url'), 'x'.repeat(9000), '!!', Buffer.from('[').toString('base64url')];
     for (const continuationToken of tokens) {
@@ -158,7 +159,7 @@ describe('FindingsReport', () => {
 
   it('refuses two rules with one id, and two sections with one name', () => {
     const listing = seededListing();
-    expect(() => new FindingsReport([...complianceSections(listing), ...complianceSections(listing)])).toThrow(/share the id/);
+    expect(() => new FindingsReport([...complianceSections(listing, NO_CONSUMER_KINDS), ...complianceSections(listing, NO_CONSUMER_KINDS)])).toThrow(/share the id/);
   });
 
   it("drift checks each policy's secret once, then lists each vault once", async () => {

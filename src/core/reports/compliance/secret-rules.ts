@@ -121,7 +121,8 @@ export const protectedSecretHasPolicy: ComplianceRule<SecretSubject> = {
   severity: 'high',
   description: 'Every secret of a protected environment is governed by a rotation policy.',
   check(subject, { protectedEnvironment, environment }): Violation | undefined {
-    if (!protectedEnvironment || subject.policy) return undefined;
+    // A replica is governed by the policy that writes it, through its primary.
+    if (!protectedEnvironment || subject.policy || subject.replicaOf) return undefined;
     return {
       // An unmanaged secret's environment may come from its own tag: text anyone with write access to the vault chose.
       message: `no policy governs this secret, and it belongs to the protected environment ${quote(environment ?? '')}`,

@@ -8,13 +8,16 @@ export interface SecretSubject {
   secret: ListedSecret;
   /** The policy governing it, if any. */
   policy?: RotationPolicy;
+  /** For a secret no policy governs: the policy whose follower writes it as a replica of its own secret. */
+  replicaOf?: RotationPolicy;
 }
 
 export const secretSubjects: SubjectKind<SecretSubject> = {
   kind: 'secret',
-  describe: ({ secret, policy }) => {
+  describe: ({ secret, policy, replicaOf }) => {
     const vault = vaultNameOf(secret.vaultUrl);
-    return { object: `${vault}/${secret.secretName}`, vault, secret: secret.secretName, ...(policy ? { policyId: policy.id } : {}) };
+    const governing = policy ?? replicaOf;
+    return { object: `${vault}/${secret.secretName}`, vault, secret: secret.secretName, ...(governing ? { policyId: governing.id } : {}) };
   },
 };
 

@@ -5,17 +5,17 @@
  * (its current version against the primary's).
  */
 import { NO_CONSUMER_KINDS, type ConsumerCatalog } from '../../consumers/consumer-port.js';
-import type { RotationPolicy } from '../../policy/policy.js';
 import type { PolicyStateStore, SecretListing } from '../../ports.js';
 import { policySubjects, secretSubjects } from '../compliance/subjects.js';
 import { mapLimited } from '../concurrency.js';
 import { RuleSection, type FindingSection, type SubjectSource } from '../findings-report.js';
-import { secretKey, type GovernedScope } from '../governed-scope.js';
+import type { GovernedScope } from '../governed-scope.js';
 import { statesOf } from '../policy-states.js';
 import { policySource, type PolicyCursor } from '../sources.js';
 import { forEachSecretPage, readSecrets, secretCursorSchema, type SecretCursor } from '../vault-secrets.js';
 import { POLICY_DRIFT_RULES, SECRET_DRIFT_RULES, type DriftSecretSubject, type PolicySecretSubject } from './drift-rules.js';
-import { REPLICA_DRIFT_RULES, replicaSource, replicaSubjects, replicasByKey } from './replica-drift.js';
+import { REPLICA_DRIFT_RULES, replicaSource, replicaSubjects } from './replica-drift.js';
+import { replicaLookup } from '../replicas.js';
 
 /** Existence checks in flight at once. */
 const IN_FLIGHT = 8;
@@ -40,12 +40,7 @@ function policySecrets(listing: SecretListing): SubjectSource<PolicySecretSubjec
 }
 
 function driftSecrets(listing: SecretListing, states: PolicyStateStore, catalog: ConsumerCatalog): SubjectSource<DriftSecretSubject, SecretCursor> {
-  const replicas = new WeakMap<GovernedScope, Map<string, RotationPolicy>>();
-  const replicaOf = (scope: GovernedScope, secret: DriftSecretSubject['secret']) => {
-    let byKey = replicas.get(scope);
-    if (!byKey) replicas.set(scope, (byKey = replicasByKey(scope, catalog)));
-    return byKey.get(secretKey(secret.vaultUrl, secret.secretName));
-  };
+  const replicaOf = replicaLookup(catalog);
   const subjectsOf = async (scope: GovernedScope, secrets: DriftSecretSubject['secret'][]): Promise<DriftSecretSubject[]> => {
     const policies = secrets.map((secret) => scope.policyFor(secret.vaultUrl, secret.secretName)?.policy);
     const stateOf = await statesOf(scope, states, policies.flatMap((policy) => policy?.id ?? []));

@@ -4,16 +4,17 @@
  * is behind. Properties only, read from the versions listings: no value is ever requested.
  */
 import { z } from 'zod';
-import { isFollowerKind, type ConsumerCatalog } from '../../consumers/consumer-port.js';
+import type { ConsumerCatalog } from '../../consumers/consumer-port.js';
 import { MANAGED_TAGS, type RotationPolicy } from '../../policy/policy.js';
 import type { PolicyState, PolicyStateStore, SecretListing, SecretRef, SecretVersionInfo } from '../../ports.js';
 import { quote } from '../../untrusted-text.js';
 import { mapLimited } from '../concurrency.js';
 import type { SubjectSource } from '../findings-report.js';
 import { statesOf } from '../policy-states.js';
-import { secretKey, vaultNameOf, type GovernedScope } from '../governed-scope.js';
+import { vaultNameOf, type GovernedScope } from '../governed-scope.js';
 import type { ComplianceRule, SubjectKind } from '../rule.js';
 import type { PolicyCursor } from '../sources.js';
+import { replicaTargets } from '../replicas.js';
 
 /** A follower that writes a copy of a policy's secret, and what the primary and the copy hold now. */
 export interface ReplicaSubject {
@@ -26,16 +27,6 @@ export interface ReplicaSubject {
   /** The replica's current version; undefined when it does not exist. */
   held?: SecretVersionInfo;
   state?: PolicyState;
-}
-
-/** The secrets each policy's followers write, by the follower that writes them. */
-export function replicaTargets(policy: RotationPolicy, catalog: ConsumerCatalog): { follower: ReplicaSubject['follower']; replica: SecretRef }[] {
-  const primary = { vaultUrl: policy.vaultUrl, secretName: policy.secretName };
-  return (policy.consumers ?? []).flatMap((spec) => {
-    const kind = catalog.get(spec.kind);
-    if (!kind || !isFollowerKind(kind) || !kind.writesTo) return [];
-    return kind.writesTo(spec, primary).map((replica) => ({ follower: { name: spec.name, kind: spec.kind }, replica }));
-  });
 }
 
 const rotationOf = (version: SecretVersionInfo | undefined) => version?.tags[MANAGED_TAGS.rotationId];
@@ -133,13 +124,4 @@ export function replicaSource(listing: SecretListing, states: PolicyStateStore, 
     },
     environmentOf: ({ policy }) => policy.environment,
   };
-}
-
-/** The policy whose follower writes each replica secret, by secretKey; a replica is governed by that policy, not unmanaged. */
-export function replicasByKey(scope: GovernedScope, catalog: ConsumerCatalog): Map<string, RotationPolicy> {
-  const byKey = new Map<string, RotationPolicy>();
-  for (const { policy } of scope.policies) {
-    for (const { replica } of replicaTargets(policy, catalog)) byKey.set(secretKey(replica.vaultUrl, replica.secretName), policy);
-  }
-  return byKey;
 }
