@@ -238,7 +238,7 @@ export function composeServices(config: AppConfig, options: CompositionOptions =
     scanSchedule: config.scanSchedule,
     drainCheckIntervalInMs: config.drainCheckIntervalInMs,
     // More kinds of subject (vault settings) are sections appended to this list.
-    complianceReport: new FindingsReport([...complianceSections(listing), vaultSettingsSection(vaultAccess, config.governedVaultResourceIds)]),
+    complianceReport: new FindingsReport([...complianceSections(listing, kinds), vaultSettingsSection(vaultAccess, config.governedVaultResourceIds)]),
     driftReport: new FindingsReport(driftSections(listing, tables.states, kinds)),
     parsePolicy: (id, body) => admin.validate(id, body),
   });
