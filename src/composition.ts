@@ -232,6 +232,7 @@ export function composeServices(config: AppConfig, options: CompositionOptions =
     listing,
     clock,
     maxAttempts: config.maxAttempts,
+    catalog: kinds,
     governedVaultUrls: config.governedVaultUrls,
     compliance: config.reports.compliance,
     costs: config.reports.costs,

@@ -173,6 +173,7 @@ describe('GET /api/reports/inventory', () => {
       vaults: 2,
       secrets: 22,
       managed: 12,
+      replicas: 0,
       unmanaged: 10,
       disabled: 1,
       noExpiry: 1,

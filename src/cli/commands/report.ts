@@ -114,7 +114,7 @@ function human(kind: ReportKind, data: Record<string, unknown>, more: boolean, s
   else if (kind === 'inventory') {
     const inventory = data as z.output<typeof inventoryPageSchema>;
     if (inventory.summary) out.push(`  ${Object.entries(inventory.summary).map(([name, count]) => `${name} ${count}`).join(', ')}\n`);
-    out.push(table(['VAULT', 'SECRET', 'POLICY', 'ENVIRONMENT', 'EXPIRES', 'DAYS LEFT', 'STATUS'], inventory.items.map((i) => [shown(i.vault), shown(i.name), shown(i.managedBy ?? '(unmanaged)'), shown(i.environment ?? '-'), i.expiresOn ?? 'never', i.daysLeft === null ? '-' : String(i.daysLeft), i.policyStatus ?? '-']), style));
+    out.push(table(['VAULT', 'SECRET', 'POLICY', 'ENVIRONMENT', 'EXPIRES', 'DAYS LEFT', 'STATUS'], inventory.items.map((i) => [shown(i.vault), shown(i.name), shown(i.managedBy ?? (i.replicaOf !== null ? `(replica of ${i.replicaOf})` : '(unmanaged)')), shown(i.environment ?? '-'), i.expiresOn ?? 'never', i.daysLeft === null ? '-' : String(i.daysLeft), i.policyStatus ?? '-']), style));
   } else {
     const findings = (kind === 'access' ? (data as z.output<typeof accessReportSchema>).findings : (data['items'] as Finding[])) ?? [];
     const summary = data['summary'] as { bySeverity?: Record<string, number>; findings?: number } | undefined;

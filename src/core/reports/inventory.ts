@@ -3,11 +3,14 @@
  * (metadata only), with the policy that governs it and that policy's rotation record. Items
  * come a bounded page at a time; the summary is a streaming pass that keeps counts only.
  */
+import { NO_CONSUMER_KINDS, type ConsumerCatalog } from '../consumers/consumer-port.js';
 import { DAY_MS } from '../durations.js';
+import type { RotationPolicy } from '../policy/policy.js';
 import type { AuditLog, ListedSecret, PolicyState, PolicyStateStore, SecretListing, StoredPolicy } from '../ports.js';
 import { parametersFor } from './compliance/parameters.js';
 import { vaultNameOf, type GovernedScope } from './governed-scope.js';
 import { STATE_RUN, statesOf } from './policy-states.js';
+import { replicaLookup, type ReplicaLookup } from './replicas.js';
 import { decodeReportToken, encodeReportToken } from './report-token.js';
 import { forEachSecretPage, readSecrets, secretCursorSchema } from './vault-secrets.js';
 
@@ -19,9 +22,11 @@ export type PolicyStatus = 'ok' | 'failing' | 'parked' | 'disabled' | 'never-rot
 export interface InventoryItem {
   vault: string;
   name: string;
-  /** The governing policy's id, or null: unmanaged. */
+  /** The governing policy's id, or null: unmanaged, or a replica. */
   managedBy: string | null;
-  /** The environment whose parameters apply (the policy's, else its tag's or its vault's). */
+  /** For a secret no policy governs: the policy whose follower writes it as a replica of its own secret, else null. */
+  replicaOf: string | null;
+  /** The environment whose parameters apply (the policy's or the replicating policy's, else its tag's or its vault's). */
   environment: string | null;
   enabled: boolean;
   expiresOn: string | null;
@@ -39,6 +44,8 @@ export interface InventorySummary {
   vaults: number;
   secrets: number;
   managed: number;
+  /** Copies a policy's followers write (keyvault-replica): governed through their primary, so not unmanaged. */
+  replicas: number;
   unmanaged: number;
   disabled: number;
   noExpiry: number;
@@ -67,10 +74,16 @@ export interface InventoryDependencies {
   audit: AuditLog;
   /** ROTATION_MAX_ATTEMPTS: a policy with this many consecutive failures is parked. */
   maxAttempts: number;
+  /** The consumer kinds, to tell a replica a follower writes from an unmanaged secret; none by default. */
+  catalog?: ConsumerCatalog;
 }
 
 export class InventoryReport {
-  constructor(private readonly deps: InventoryDependencies) {}
+  readonly #replicaOf: ReplicaLookup;
+
+  constructor(private readonly deps: InventoryDependencies) {
+    this.#replicaOf = replicaLookup(deps.catalog ?? NO_CONSUMER_KINDS);
+  }
 
   async page(scope: GovernedScope, now: Date, request: { pageSize: number; continuationToken?: string; summary: boolean }): Promise<InventoryPage> {
     const cursor = request.continuationToken === undefined ? undefined : decodeReportToken(request.continuationToken, secretCursorSchema);
@@ -79,7 +92,8 @@ export class InventoryReport {
     const [states, outOfBand] = await Promise.all([statesOf(scope, this.deps.states, managed.map((stored) => stored.policy.id)), managed.length > 0 ? this.#outOfBandCounts(now) : new Map<string, number>()]);
     const items = page.secrets.map((secret) => {
       const stored = scope.policyFor(secret.vaultUrl, secret.secretName);
-      return itemOf(scope, now, secret, stored, stored ? states.get(stored.policy.id) : undefined, stored ? (outOfBand.get(stored.policy.id) ?? 0) : null, this.deps.maxAttempts);
+      const replicated = stored ? undefined : this.#replicaOf(scope, secret);
+      return itemOf(scope, now, secret, stored, replicated, stored ? states.get(stored.policy.id) : undefined, stored ? (outOfBand.get(stored.policy.id) ?? 0) : null, this.deps.maxAttempts);
     });
     return {
       items,
@@ -94,6 +108,7 @@ export class InventoryReport {
       vaults: scope.vaults.length,
       secrets: 0,
       managed: 0,
+      replicas: 0,
       unmanaged: 0,
       disabled: 0,
       noExpiry: 0,
@@ -106,7 +121,7 @@ export class InventoryReport {
       parkedPolicies: 0,
     };
     await forEachSecretPage(this.deps.listing, scope.vaults, (secrets) => {
-      for (const secret of secrets) count(summary, scope, now, secret);
+      for (const secret of secrets) count(summary, scope, now, secret, this.#replicaOf);
     });
     for (let start = 0; start < scope.policies.length; start += STATE_RUN) {
       const batch = scope.policies.slice(start, start + STATE_RUN).map((stored) => stored.policy.id);
@@ -145,12 +160,22 @@ export function policyStatus(stored: StoredPolicy, state: PolicyState | undefine
   return 'ok';
 }
 
-function itemOf(scope: GovernedScope, now: Date, secret: ListedSecret, stored: StoredPolicy | undefined, state: PolicyState | undefined, outOfBand: number | null, maxAttempts: number): InventoryItem {
-  const environment = scope.secretEnvironment(secret);
+function itemOf(
+  scope: GovernedScope,
+  now: Date,
+  secret: ListedSecret,
+  stored: StoredPolicy | undefined,
+  replicaOf: RotationPolicy | undefined,
+  state: PolicyState | undefined,
+  outOfBand: number | null,
+  maxAttempts: number,
+): InventoryItem {
+  const environment = replicaOf?.environment ?? scope.secretEnvironment(secret);
   return {
     vault: vaultNameOf(secret.vaultUrl),
     name: secret.secretName,
     managedBy: stored?.policy.id ?? null,
+    replicaOf: replicaOf?.id ?? null,
     environment: environment ?? null,
     enabled: secret.enabled,
     expiresOn: secret.expiresOn?.toISOString() ?? null,
@@ -163,9 +188,12 @@ function itemOf(scope: GovernedScope, now: Date, secret: ListedSecret, stored: S
   };
 }
 
-function count(summary: InventorySummary, scope: GovernedScope, now: Date, secret: ListedSecret): void {
+function count(summary: InventorySummary, scope: GovernedScope, now: Date, secret: ListedSecret, replicaOf: ReplicaLookup): void {
   summary.secrets += 1;
-  if (scope.policyFor(secret.vaultUrl, secret.secretName)) summary.managed += 1;
+  const governed = scope.policyFor(secret.vaultUrl, secret.secretName);
+  const replicated = governed ? undefined : replicaOf(scope, secret);
+  if (governed) summary.managed += 1;
+  else if (replicated) summary.replicas += 1;
   else summary.unmanaged += 1;
   if (!secret.enabled) summary.disabled += 1;
   const expiresOn = secret.expiresOn?.getTime();
@@ -177,5 +205,6 @@ function count(summary: InventorySummary, scope: GovernedScope, now: Date, secre
   }
   // Active since, as secret.maximum-active-days counts it: notBefore, or the creation.
   const since = (secret.notBefore ?? secret.createdOn)?.getTime();
-  if (since !== undefined && now.getTime() - since > parametersFor(scope.settings, scope.secretEnvironment(secret)).maxActiveDays * DAY_MS) summary.olderThanMaxAge += 1;
+  const environment = replicated?.environment ?? scope.secretEnvironment(secret);
+  if (since !== undefined && now.getTime() - since > parametersFor(scope.settings, environment).maxActiveDays * DAY_MS) summary.olderThanMaxAge += 1;
 }

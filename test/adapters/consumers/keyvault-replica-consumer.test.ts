@@ -137,6 +137,26 @@ describe('a policy with a keyvault-replica follower, through the HTTP API', () =
     expect(await versionsOf(secrets(replicaVault), id)).toHaveLength(2);
   });
 
+  it('inventory: the copy is named as the policy\'s replica, not unmanaged, while a secret written by hand beside it is', async () => {
+    // Arrange
+    const stray = uniqueId('stray');
+    await secrets(replicaVault).setSecret(stray, `hand-${randomBytes(8).toString('hex')}`, { contentType: 'text/plain' });
+    const items: { vault: string; name: string; managedBy: string | null; replicaOf: string | null }[] = [];
+
+    // Act
+    let token: string | undefined;
+    do {
+      const answer = await stack.call({ method: 'GET', path: `/reports/inventory?pageSize=1000&summary=false${token ? `&continuationToken=${encodeURIComponent(token)}` : ''}` });
+      expect(answer.status, answer.text).toBe(200);
+      items.push(...answer.json.items);
+      token = answer.json.continuationToken;
+    } while (token);
+
+    // Assert
+    expect(items.find((item) => item.vault === 'kv-dr-local' && item.name === id)).toMatchObject({ managedBy: null, replicaOf: id });
+    expect(items.find((item) => item.vault === 'kv-dr-local' && item.name === stray)).toMatchObject({ managedBy: null, replicaOf: null });
+  });
+
   it('drift: none while the replica carries the primary rotation id; drift.replica-behind after a version written by hand on the primary', async () => {
     // Arrange
     const before = (await allDriftFindings()).filter((f) => f.policyId === id);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { keyvaultReplicaConsumer } from '../../../src/adapters/consumers/keyvault-replica-consumer.js';
 import { ConsumerCatalog } from '../../../src/core/consumers/consumer-port.js';
+import { InventoryReport } from '../../../src/core/reports/inventory.js';
 import type { PolicyState, SecretVersionInfo } from '../../../src/core/ports.js';
 import { taggedWithoutPolicy } from '../../../src/core/reports/drift/drift-rules.js';
 import { driftSections } from '../../../src/core/reports/drift/drift-sections.js';
@@ -11,7 +12,7 @@ import { FindingsReport } from '../../../src/core/reports/findings-report.js';
 import { GovernedScope } from '../../../src/core/reports/governed-scope.js';
 import { parsePolicy } from '../../../src/core/policy/policy.js';
 import { InMemorySecretListing } from '../../support/fakes/in-memory-secret-listing.js';
-import { InMemoryPolicyStateStore } from '../../support/in-memory/index.js';
+import { InMemoryAuditLog, InMemoryPolicyStateStore } from '../../support/in-memory/index.js';
 import { aPolicyJson } from '../../support/policy-mother.js';
 import { aListedSecret, context, NOW } from './rule-fixture.js';
 
@@ -160,5 +161,30 @@ describe('the compliance report with replicas', () => {
 
   it('still flags a secret beside it that no policy governs or replicates to (refusal twin)', async () => {
     expect(await protectedFindings('stray')).toEqual(['kv-payments-dr/stray']);
+  });
+});
+
+describe('the inventory with replicas', () => {
+  const production = parsePolicy({ ...aPolicyJson({ id: 'payments', secretName: 'payments', environment: 'production' }), consumers: [{ kind: 'keyvault-replica', name: 'dr', vaultUrl: DR }] }, catalog);
+  const scope = new GovernedScope([{ policy: production, createdAt: NOW, updatedAt: NOW, etag: '1' }], [PRIMARY, DR], defaultComplianceSettings(['production']));
+  const listing = new InMemorySecretListing();
+  listing.add({ vaultUrl: PRIMARY, secretName: 'payments', tags: ours('r-1') });
+  listing.add({ vaultUrl: DR, secretName: 'payments', tags: ours('r-1') });
+  listing.add({ vaultUrl: DR, secretName: 'stray' });
+  const inventoryWith = (kinds: ConsumerCatalog | undefined) =>
+    new InventoryReport({ listing, states: new InMemoryPolicyStateStore(), audit: new InMemoryAuditLog(), maxAttempts: 5, ...(kinds ? { catalog: kinds } : {}) }).page(scope, NOW, { pageSize: 100, summary: true });
+
+  it('names the policy a replica belongs to, holds it to that policy\'s environment, and counts it apart from the unmanaged', async () => {
+    const page = await inventoryWith(catalog);
+    const byName = (vault: string, name: string) => page.items.find((item) => item.vault === vault && item.name === name);
+    expect(byName('kv-payments-dr', 'payments')).toMatchObject({ managedBy: null, replicaOf: 'payments', environment: 'production' });
+    expect(byName('kv-payments-dr', 'stray')).toMatchObject({ managedBy: null, replicaOf: null });
+    expect(byName('kv-payments-prod', 'payments')).toMatchObject({ managedBy: 'payments', replicaOf: null });
+    expect(page.summary).toMatchObject({ secrets: 3, managed: 1, replicas: 1, unmanaged: 1 });
+  });
+
+  it('without the consumer kinds, the same copy is unmanaged (refusal twin)', async () => {
+    const page = await inventoryWith(undefined);
+    expect(page.summary).toMatchObject({ secrets: 3, managed: 1, replicas: 0, unmanaged: 2 });
   });
 });

@@ -208,6 +208,7 @@ describe('InventoryReport', () => {
       vaults: 1,
       secrets: 9,
       managed: 1,
+      replicas: 0,
       unmanaged: 8,
       disabled: 1,
       noExpiry: 1,

@@ -31,7 +31,7 @@ async function load(ctx: Context, kind: Kind): Promise<Report> {
       const first = await ctx.api.get<{ items: Row[]; summary?: unknown; generatedAt: string; continuationToken?: string }>('/reports/inventory?pageSize=1000');
       const rest = first.continuationToken ? await ctx.api.all<Row>(`/reports/inventory?pageSize=1000&summary=false&continuationToken=${encodeURIComponent(first.continuationToken)}`) : [];
       const rows = [...first.items, ...rest].map((item) => ({ ...item, lastRotation: (item['lastRotation'] as { at?: string; result?: string } | null)?.result ?? null }));
-      return { rows, columns: ['vault', 'name', 'managedBy', 'environment', 'enabled', 'expiresOn', 'daysLeft', 'currentVersionAgeDays', 'policyStatus', 'lastRotation', 'outOfBandVersions'], summary: first.summary, generatedAt: first.generatedAt };
+      return { rows, columns: ['vault', 'name', 'managedBy', 'replicaOf', 'environment', 'enabled', 'expiresOn', 'daysLeft', 'currentVersionAgeDays', 'policyStatus', 'lastRotation', 'outOfBandVersions'], summary: first.summary, generatedAt: first.generatedAt };
     }
     case 'compliance':
     case 'drift': {
