@@ -172,6 +172,7 @@ var appTableNames = [
   'rotationschedule'
   'rotationaudit'
   'rotationchanges'
+  'rotationsmoketests'
 ]
 // The rotation queue (ROTATION_QUEUE_NAME): the scan sends each due policy there and
 // rotateDuePolicy takes them on whichever instance Flex Consumption scales out to. And its poison

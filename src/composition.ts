@@ -57,6 +57,7 @@ import { auditArchiveContainer, BlobAuditArchive } from './adapters/blobs/blob-a
 import { BlobAuditArchiveReader } from './adapters/blobs/blob-audit-archive-reader.js';
 import { ARCHIVE_CATCH_UP_WINDOW_MS, ArchivedAuditLog } from './core/audit/archived-audit-log.js';
 import { AuditVerification } from './core/audit/audit-verification.js';
+import { SmokeTests } from './core/smoke/smoke-tests.js';
 
 export interface AppServices {
   config: AppConfig;
@@ -88,6 +89,8 @@ export interface AppServices {
   reports: GovernanceReports;
   /** GET /api/reports/rotations: rotation results per day, counted from the audit's action index. */
   rotationTimeline: RotationTimeline;
+  /** Smoke tests of environments: audited, and the latest of each kept for kvrot promote's gate. */
+  smokeTests: SmokeTests;
   /** Creates the tables on first use; every function awaits it before touching storage. */
   ready(): Promise<void>;
 }
@@ -269,6 +272,7 @@ export function composeServices(config: AppConfig, options: CompositionOptions =
     }),
     reports,
     rotationTimeline: new RotationTimeline({ audit, clock }),
+    smokeTests: new SmokeTests({ store: tables.smokeTests, audit, clock, newId, logger }),
     ready() {
       const pending =
         tablesReady ??

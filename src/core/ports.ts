@@ -314,6 +314,8 @@ export const AUDIT_ACTIONS = [
   'change-request.tampered',
   'change-request.reviewed',
   'rotation.break-glass',
+  'environment.smoke-passed',
+  'environment.smoke-failed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -372,4 +374,30 @@ export interface AuditLog {
  */
 export interface AuditArchive {
   write(record: AuditRecord): Promise<void>;
+}
+
+// ---------------------------------------------------------------- Smoke tests
+
+/** One smoke test of an environment, as kvrot smoke reported it and the API recorded it. */
+export interface SmokeTestRecord {
+  environment: string;
+  /** When the API recorded it (its clock, not the caller's). */
+  at: Date;
+  passed: boolean;
+  /** sha256:<hex> over the Secretfile and its var files; null when run without one. */
+  fileHash: string | null;
+  policies: string[];
+  checks: { name: string; passed: boolean }[];
+  /** Who recorded it, as the validated token named them. */
+  by: { oid: string; name: string };
+}
+
+/**
+ * The latest smoke test of each environment, one read away: what promote's gate reads. The
+ * audit keeps every one; this keeps only the last, replaced by each new one.
+ */
+export interface SmokeTestStore {
+  latest(environment: string): Promise<SmokeTestRecord | undefined>;
+  /** Replaces the environment's latest record. */
+  save(record: SmokeTestRecord): Promise<void>;
 }

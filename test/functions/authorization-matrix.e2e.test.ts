@@ -52,6 +52,8 @@ const PROBES: Record<string, Probe> = {
   rotationTimelineReport: { method: 'GET', path: '/reports/rotations?days=1' },
   checkPolicy: { method: 'POST', path: '/policy-check', body: {} },
   accessReport: { method: 'GET', path: '/reports/access?minSeverity=high' },
+  recordSmokeTest: { method: 'POST', path: '/environments/staging/smoke-tests', body: {} },
+  getLatestSmokeTest: { method: 'GET', path: '/environments/staging/smoke-tests/latest' },
 };
 
 const protectedRoutes: [string, readonly AppRole[]][] = Object.entries(ROUTE_ROLES as Record<string, RouteAccess>).flatMap(([name, access]) => (access === 'anonymous' ? [] : [[name, access] as [string, readonly AppRole[]]]));

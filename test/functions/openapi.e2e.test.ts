@@ -216,6 +216,11 @@ describe('what each route answers is what the document says', () => {
     conforms('accessReport', await t.call('GET', '/reports/access'));
     conforms('checkPolicy', await t.call('POST', '/policy-check', aPolicyJson({ id: 'openapi-check', vaultUrl })));
     conforms('deletePolicy', await t.call('DELETE', `/policies/${POLICY}`));
+    conforms('getLatestSmokeTest', await t.call('GET', '/environments/openapi-env/smoke-tests/latest'));
+    const smokeReport = { passed: false, fileHash: `sha256:${'0'.repeat(64)}`, policies: [POLICY], checks: [{ name: 'health', passed: true }, { name: `dry run of ${POLICY}`, passed: false }] };
+    conforms('recordSmokeTest', await t.call('POST', '/environments/openapi-env/smoke-tests', smokeReport));
+    conforms('recordSmokeTest', await t.call('POST', '/environments/openapi-env/smoke-tests', { ...smokeReport, undocumented: 1 }));
+    conforms('getLatestSmokeTest', await t.call('GET', '/environments/openapi-env/smoke-tests/latest'));
 
     // Errors, in the shape every route shares.
     conforms('getPolicy', await t.call('GET', `/policies/${POLICY}`));

@@ -371,6 +371,16 @@ export const decisionBody: fc.Arbitrary<unknown> = fc.oneof(
   anyJson,
 );
 
+/** POST /environments/{environment}/smoke-tests: what kvrot smoke sends, mutated; and long arrays past the bounds. */
+const SMOKE_BASE = { passed: false, fileHash: `sha256:${'ab'.repeat(32)}`, policies: ['fuzz-target'], checks: [{ name: 'health', passed: true }, { name: 'dry run of fuzz-target', passed: false }] };
+const SMOKE_PATHS: string[][] = [['passed'], ['fileHash'], ['policies'], ['policies', '0'], ['checks'], ['checks', '0'], ['checks', '0', 'name'], ['checks', '1', 'passed']];
+export const smokeTestBody: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 4, arbitrary: applyRandom(SMOKE_BASE, SMOKE_PATHS) },
+  { weight: 2, arbitrary: fc.record({ passed: fc.constant(true), fileHash: fc.constant(null), policies: fc.constant([]), checks: fc.array(fc.record({ name: hostileString('health'), passed: fc.constant(true) }), { minLength: 1, maxLength: 3 }) }) },
+  { weight: 1, arbitrary: fc.record({ passed: fc.boolean(), fileHash: fc.oneof(hostileString('sha256:'), fc.stringMatching(/^sha256:[0-9a-fA-F]{60,68}$/)), policies: fc.array(validPolicyId, { maxLength: 250 }), checks: fc.array(fc.record({ name: fc.string({ maxLength: 120 }), passed: fc.boolean() }), { maxLength: 250 }) }) },
+  { weight: 1, arbitrary: anyJson },
+);
+
 const encodedQuery: fc.Arbitrary<string> = fc
   .array(
     fc.tuple(

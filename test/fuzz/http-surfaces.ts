@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { captureConsole, startAppStack, type AppRequest, type AppStack, type ConsoleCapture } from '../support/app-stack.js';
 import { fuzzParameters, fuzzTimeoutInMs } from '../support/fuzz-settings.js';
 import { aPolicyJson } from '../support/policy-mother.js';
-import { anyJson, authorizationValue, decisionBody, headerBag, jsonText, mutatedPolicy, queryString, rawBodyText, rotateBody, routeId, validPolicyId } from './arbitraries.js';
+import { anyJson, authorizationValue, decisionBody, headerBag, jsonText, mutatedPolicy, queryString, rawBodyText, rotateBody, routeId, smokeTestBody, validPolicyId } from './arbitraries.js';
 import { checkRequest as checkOne, createTargets, fillRoute, holds, RAW_SEGMENTS, routesOf, validParam, type RouteInfo, type Targets } from './harness.js';
 import { hasUnsafeText, logLinesBounded, PropertyBroken } from './properties.js';
 
@@ -59,6 +59,7 @@ export function describeHttpSurfaces({ inProcess, runs: RUNS }: HttpSurfaceOptio
   function plausibleBody(route: RouteInfo, id: string): string | undefined {
     if (route.template.endsWith('/rotate')) return JSON.stringify({ reason: 'fuzz', dryRun: true });
     if (route.methods.includes('PUT')) return JSON.stringify({ id });
+    if (route.template.endsWith('/smoke-tests')) return JSON.stringify({ passed: true, fileHash: null, policies: [], checks: [{ name: 'health', passed: true }] });
     return undefined;
   }
 
@@ -122,6 +123,23 @@ export function describeHttpSurfaces({ inProcess, runs: RUNS }: HttpSurfaceOptio
           checkLogs();
         }),
         fuzzParameters(`decision-bodies-${mode}`, RUNS),
+      );
+    }, fuzzTimeoutInMs(RUNS));
+  });
+
+  describe('POST /environments/{environment}/smoke-tests bodies', () => {
+    it(`holds for ${RUNS} generated bodies, and refuses unsafe text in a check's name naming the field`, async () => {
+      const body = fc.oneof({ weight: 8, arbitrary: smokeTestBody.map(jsonText) }, { weight: 1, arbitrary: rawBodyText });
+      const environment = fc.constantFrom('staging', 'fuzz-smoke', 'production');
+      await holds(
+        fc.asyncProperty(environment, body, async (name, text) => {
+          const answer = await checkRequest(stack, { method: 'POST', path: `/environments/${name}/smoke-tests`, headers: JSON_HEADERS, body: text }, { keyVault: false });
+          checkLogs();
+          const checks = (safeParse(text) as { checks?: unknown } | undefined)?.checks;
+          const unsafe = Array.isArray(checks) && checks.some((check) => typeof (check as { name?: unknown } | null)?.name === 'string' && hasUnsafeText((check as { name: string }).name));
+          if (unsafe && answer.status < 400) throw new PropertyBroken(`a check name with control characters, bidi overrides or lone surrogates was recorded (${answer.status})`);
+        }),
+        fuzzParameters(`smoke-test-bodies-${mode}`, RUNS),
       );
     }, fuzzTimeoutInMs(RUNS));
   });

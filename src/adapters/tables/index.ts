@@ -11,6 +11,7 @@ import { TableChangeRequestStore } from './table-change-request-store.js';
 import { TablePolicyRepository } from './table-policy-repository.js';
 import { TablePolicyStateStore } from './table-policy-state-store.js';
 import { TableScheduleIndex } from './table-schedule-index.js';
+import { TableSmokeTestStore } from './table-smoke-test-store.js';
 
 export { EntitiesReadCounter, type EntitiesReadListener, type TableReadOperation } from './read-meter.js';
 export { auditPartitionOf } from './audit-keys.js';
@@ -19,6 +20,7 @@ export { TableChangeRequestStore } from './table-change-request-store.js';
 export { TablePolicyRepository } from './table-policy-repository.js';
 export { TablePolicyStateStore } from './table-policy-state-store.js';
 export { TableScheduleIndex } from './table-schedule-index.js';
+export { TableSmokeTestStore } from './table-smoke-test-store.js';
 
 export const DEFAULT_TABLE_PREFIX = 'rotation';
 
@@ -28,6 +30,7 @@ export interface TableNames {
   schedule: string;
   audit: string;
   changes: string;
+  smokeTests: string;
 }
 
 /** Table names are 3-63 letters and digits starting with a letter, so the prefix is too. */
@@ -43,11 +46,12 @@ export function tableNames(tablePrefix: string = DEFAULT_TABLE_PREFIX): TableNam
     schedule: `${tablePrefix}schedule`,
     audit: `${tablePrefix}audit`,
     changes: `${tablePrefix}changes`,
+    smokeTests: `${tablePrefix}smoketests`,
   };
 }
 
 export interface TableAdaptersOptions {
-  /** Default 'rotation' (tables rotationpolicies, rotationstates, rotationschedule, rotationaudit, rotationchanges). */
+  /** Default 'rotation' (tables rotationpolicies, rotationstates, rotationschedule, rotationaudit, rotationchanges, rotationsmoketests). */
   tablePrefix?: string;
   /** Stamps policies' createdAt/updatedAt. */
   clock?: Clock;
@@ -61,6 +65,7 @@ export interface TableAdapters {
   schedule: TableScheduleIndex;
   audit: TableAuditLog;
   changes: TableChangeRequestStore;
+  smokeTests: TableSmokeTestStore;
   names: TableNames;
   /** Creates the tables that are missing; safe to call again and from several instances. */
   ensureTables(): Promise<void>;
@@ -74,15 +79,17 @@ export function createTableAdapters(factory: Pick<AzureClientFactory, 'tableClie
   const schedule = new TableScheduleIndex(factory.tableClient(names.schedule), observed);
   const audit = new TableAuditLog(factory.tableClient(names.audit), observed);
   const changes = new TableChangeRequestStore(factory.tableClient(names.changes), observed);
+  const smokeTests = new TableSmokeTestStore(factory.tableClient(names.smokeTests), observed);
   return {
     policies,
     states,
     schedule,
     audit,
     changes,
+    smokeTests,
     names,
     async ensureTables() {
-      await Promise.all([policies.createIfMissing(), states.createIfMissing(), schedule.createIfMissing(), audit.createIfMissing(), changes.createIfMissing()]);
+      await Promise.all([policies.createIfMissing(), states.createIfMissing(), schedule.createIfMissing(), audit.createIfMissing(), changes.createIfMissing(), smokeTests.createIfMissing()]);
     },
   };
 }

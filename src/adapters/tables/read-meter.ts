@@ -13,6 +13,7 @@ export type TableReadOperation =
   | 'schedule.listDue'
   | 'audit.list'
   | 'audit.query'
+  | 'smokeTests.latest'
   /** An append refused as a replay reads the record stored first. */
   | 'audit.append';
 

@@ -12,9 +12,10 @@ export type AuditResult = (typeof AUDIT_RESULTS)[number];
 /**
  * success: an operation someone (or the scheduler) asked for took effect: a rotation
  *   completed, a policy was created, replaced or deleted, a change request was filed,
- *   approved or executed.
+ *   approved or executed, an environment passed its smoke test.
  * failure: an operation was attempted and did not take effect, or was undone: a rotation
- *   failed, was rolled back or abandoned; an approved change request failed to execute.
+ *   failed, was rolled back or abandoned; an approved change request failed to execute; an
+ *   environment failed its smoke test (promote refuses it).
  * none (undefined): everything else. Steps and progress (step-started/-finished, resumed,
  *   waiting-for-drain, dry-run, skipped), observations (secret.*), decisions that close a
  *   request without running it (rejected, cancelled, expired, void), detections (tampered,
@@ -30,11 +31,13 @@ export function resultOf(action: AuditAction): AuditResult | undefined {
     case 'change-request.created':
     case 'change-request.approved':
     case 'change-request.executed':
+    case 'environment.smoke-passed':
       return 'success';
     case 'rotation.failed':
     case 'rotation.rolled-back':
     case 'rotation.abandoned':
     case 'change-request.failed':
+    case 'environment.smoke-failed':
       return 'failure';
     default:
       return undefined;

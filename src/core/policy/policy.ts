@@ -152,6 +152,9 @@ const strategySchema = z.strictObject({
 
 export type RotationStrategy = z.output<typeof strategySchema>;
 
+/** A policy's environment (staging, production...); the API's environment routes take the same names. */
+export const environmentNameSchema = z.string().trim().min(1, 'cannot be empty').max(64, 'must be at most 64 characters').superRefine((text, ctx) => refuseUnsafeCharacters(text, ctx));
+
 function policySchema(catalog: ConsumerCatalog) {
   const consumersSchema = z
     .array(z.unknown())
@@ -166,7 +169,7 @@ function policySchema(catalog: ConsumerCatalog) {
       generator: generatorSpecSchema,
       rotation: rotationSchema,
       // Checked once trimmed: whitespace around them is dropped, never stored or logged.
-      environment: z.string().trim().min(1, 'cannot be empty').max(64, 'must be at most 64 characters').superRefine((text, ctx) => refuseUnsafeCharacters(text, ctx)),
+      environment: environmentNameSchema,
       owner: z.string().trim().min(1, 'cannot be empty').max(128, 'must be at most 128 characters').superRefine((text, ctx) => refuseUnsafeCharacters(text, ctx)),
       /** When absent, defaultContentType(generator) applies (application/json for templates and consumers). */
       contentType: z

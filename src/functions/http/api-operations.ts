@@ -5,7 +5,7 @@
  * it, so no path is written twice; a test holds it equal to the functions the app registers.
  */
 import { z } from 'zod';
-import { rotationPolicySchema } from '../../core/policy/policy.js';
+import { environmentNameSchema, rotationPolicySchema } from '../../core/policy/policy.js';
 import {
   accessReportSchema,
   accessReviewQuerySchema,
@@ -44,6 +44,8 @@ import {
   rotationFailedSchema,
   rotationOutcomeSchema,
   rotationPlanSchema,
+  smokeTestBodySchema,
+  smokeTestSchema,
 } from './api-schemas.js';
 import { CHANGE_REQUEST_ID, IDEMPOTENCY_KEY } from './request-schemas.js';
 import type { RoutedFunction } from './route-roles.js';
@@ -77,6 +79,7 @@ export interface ApiOperation {
 const policyId = rotationPolicySchema.shape.id;
 const changeRequestId = z.string().regex(CHANGE_REQUEST_ID);
 const vaultName = z.string().min(3).max(24).describe('A Key Vault name.');
+const environment = environmentNameSchema.describe("An environment, named as policies' environment field names it.");
 
 const ifMatch = { schema: z.string(), description: 'An ETag from a previous answer (or *): act only on that version of the policy (412 otherwise).' };
 const ifNoneMatch = { schema: z.literal('*'), description: '*: create only; 412 when the policy exists.' };
@@ -328,6 +331,24 @@ export const API_OPERATIONS = {
     query: policyCheckQuerySchema,
     body: { schema: policyCheckBodySchema, required: true },
     answers: { 200: { description: 'pass, per policy and overall, with the findings.', schema: policyCheckResultSchema } },
+  },
+  recordSmokeTest: {
+    method: 'POST',
+    route: 'environments/{environment}/smoke-tests',
+    summary: "Record a smoke test of the environment (kvrot smoke): audited, and the environment's latest from then on",
+    description: 'Appends an audit record (environment.smoke-passed or environment.smoke-failed) and replaces the latest smoke test that kvrot promote reads as its gate.',
+    tags: ['environments'],
+    params: { environment },
+    body: { schema: smokeTestBodySchema, required: true },
+    answers: { 201: { description: 'The smoke test as recorded.', schema: smokeTestSchema } },
+  },
+  getLatestSmokeTest: {
+    method: 'GET',
+    route: 'environments/{environment}/smoke-tests/latest',
+    summary: "The environment's latest recorded smoke test: kvrot promote's gate",
+    tags: ['environments'],
+    params: { environment },
+    answers: { 200: { description: 'The latest smoke test.', schema: smokeTestSchema }, 404: notFound('smoke test of this environment') },
   },
 } as const satisfies Record<RoutedFunction, ApiOperation>;
 

@@ -15,7 +15,7 @@ import { MAX_CHECKED_POLICIES } from '../../core/reports/compliance/policy-check
 import { MAX_APPLICATION_READS_PER_SECRET_PER_MONTH } from '../../core/reports/cost/cost-report.js';
 import { findingJsonFields, SEVERITIES } from '../../core/reports/finding.js';
 import { DEFAULT_TIMELINE_DAYS, MAX_TIMELINE_DAYS } from '../../core/reports/rotation-timeline.js';
-import { approveRequestSchema, breakGlassRequestSchema, cancelRequestSchema, rejectRequestSchema, rotateRequestSchema } from './request-schemas.js';
+import { approveRequestSchema, breakGlassRequestSchema, cancelRequestSchema, rejectRequestSchema, rotateRequestSchema, SECRETFILE_HASH, smokeTestRequestSchema } from './request-schemas.js';
 
 /** Names schemas as components of the OpenAPI document; `ref` marks a stand-in for a named component. */
 export const apiSchemas = z.registry<{ id?: string; ref?: string; description?: string }>();
@@ -44,6 +44,7 @@ export const breakGlassBodySchema = named('BreakGlassRequest', breakGlassRequest
 export const approveBodySchema = named('ApproveRequest', approveRequestSchema);
 export const rejectBodySchema = named('RejectRequest', rejectRequestSchema);
 export const cancelBodySchema = named('CancelRequest', cancelRequestSchema);
+export const smokeTestBodySchema = named('SmokeTestReport', smokeTestRequestSchema, 'What kvrot smoke found: passed is true exactly when every check passed; fileHash is null when it ran without a Secretfile.');
 /** POST /api/policy-check: one policy as PUT takes it (its id required), or up to MAX_CHECKED_POLICIES of them. */
 export const policyCheckBodySchema = named(
   'PolicyCheckRequest',
@@ -479,4 +480,21 @@ export const policyCheckResultSchema = named(
     policies: z.array(z.object({ id: z.string(), environment: z.string(), pass: z.boolean(), findings: z.number().int() })),
     findings: z.array(findingSchema),
   }),
+);
+
+// ---------------------------------------------------------------- smoke tests
+
+/** GET /api/environments/{environment}/smoke-tests/latest, and what POST answers. */
+export const smokeTestSchema = named(
+  'SmokeTest',
+  z.object({
+    environment: z.string(),
+    at: instant,
+    passed: z.boolean(),
+    fileHash: z.string().regex(SECRETFILE_HASH).nullable(),
+    policies: z.array(z.string()),
+    checks: z.array(z.object({ name: z.string(), passed: z.boolean() })),
+    by: z.object({ oid: z.string(), name: z.string() }).describe('Who recorded it, as their validated token named them.'),
+  }),
+  'A smoke test as the API recorded it: at is the API\'s time of recording.',
 );

@@ -3,7 +3,7 @@ import type { HttpResponseInit } from '@azure/functions';
 import type { PolicyView } from '../../core/admin/policy-admin.js';
 import type { ChangeRequest } from '../../core/approvals/change-request.js';
 import { auditRecordFields } from '../../core/audit/record-fields.js';
-import type { ActiveRotation, AuditRecord, Page, PolicyState, RotationStep, StoredPolicy } from '../../core/ports.js';
+import type { ActiveRotation, AuditRecord, Page, PolicyState, RotationStep, SmokeTestRecord, StoredPolicy } from '../../core/ports.js';
 
 const iso = (date: Date | undefined) => date?.toISOString();
 
@@ -110,5 +110,17 @@ export function presentChangeRequestAccepted(request: ChangeRequest): HttpRespon
     status: 202,
     headers: { location: `/api/change-requests/${request.id}` },
     jsonBody: { approvalRequired: true, changeRequestId: request.id, changeRequest: presentChangeRequest(request) },
+  };
+}
+
+export function presentSmokeTest(record: SmokeTestRecord) {
+  return {
+    environment: record.environment,
+    at: record.at.toISOString(),
+    passed: record.passed,
+    fileHash: record.fileHash,
+    policies: record.policies,
+    checks: record.checks.map((check) => ({ name: check.name, passed: check.passed })),
+    by: { oid: record.by.oid, name: record.by.name },
   };
 }

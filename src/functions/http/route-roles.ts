@@ -43,6 +43,9 @@ export const ROUTE_ROLES = {
   // The access review names principals and what they hold: auditors only.
   accessReport: ['Audit.Read'],
   checkPolicy: ['Rotation.Read'],
+  // kvrot smoke records what it found with the role its dry runs already need; promote's gate reads it.
+  recordSmokeTest: ['Rotation.Operate'],
+  getLatestSmokeTest: ['Rotation.Read'],
 } as const satisfies Record<string, RouteAccess>;
 
 export type RoutedFunction = keyof typeof ROUTE_ROLES;

@@ -25,8 +25,8 @@ describe('createTableAdapters', () => {
 
     // Assert
     expect(names).toEqual([
-      { policies: 'rotationpolicies', states: 'rotationstates', schedule: 'rotationschedule', audit: 'rotationaudit', changes: 'rotationchanges' },
-      { policies: 'test42policies', states: 'test42states', schedule: 'test42schedule', audit: 'test42audit', changes: 'test42changes' },
+      { policies: 'rotationpolicies', states: 'rotationstates', schedule: 'rotationschedule', audit: 'rotationaudit', changes: 'rotationchanges', smokeTests: 'rotationsmoketests' },
+      { policies: 'test42policies', states: 'test42states', schedule: 'test42schedule', audit: 'test42audit', changes: 'test42changes', smokeTests: 'test42smoketests' },
     ]);
   });
 

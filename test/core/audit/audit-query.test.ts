@@ -158,9 +158,10 @@ describe('resultOf', () => {
     const none = AUDIT_ACTIONS.filter((action) => resultOf(action) === undefined);
 
     // Assert
-    expect(failures).toEqual(['rotation.failed', 'rotation.abandoned', 'rotation.rolled-back', 'change-request.failed']);
+    expect(failures).toEqual(['rotation.failed', 'rotation.abandoned', 'rotation.rolled-back', 'change-request.failed', 'environment.smoke-failed']);
     expect(none).toEqual(expect.arrayContaining(['rotation.step-started', 'rotation.step-finished', 'secret.unmanaged-event', 'rotation.dry-run']));
     expect(resultOf('rotation.succeeded')).toBe('success');
     expect(resultOf('change-request.executed')).toBe('success');
+    expect(resultOf('environment.smoke-passed')).toBe('success');
   });
 });
