@@ -1,8 +1,8 @@
 /**
  * What kvrot remembers between runs, in .kvrot/state.json (beside where it runs; KVROT_STATE
  * names another file): per environment, the last apply (the Secretfile's hash and the change
- * requests it made, which `status` follows) and the last smoke test (passed or not, when, and
- * the hash of the file it tested), which `promote` requires. It holds no token and no value.
+ * requests it made, which `status` follows, and which `promote` holds against the source's smoke
+ * test). Smoke tests are recorded by the API, not here. It holds no token and no value.
  */
 import { resolve } from 'node:path';
 import { z } from 'zod';
@@ -20,18 +20,13 @@ const applied = z.strictObject({
   promotedFrom: z.string().optional(),
 });
 
-const smoked = z.strictObject({
-  at: z.string(),
-  api: z.string(),
-  passed: z.boolean(),
-  file: z.string().nullable(),
-  fileHash: z.string().nullable(),
-  policies: z.array(z.string()),
-});
-
 export const stateSchema = z.strictObject({
   kvrotState: z.literal(1),
-  environments: z.record(z.string(), z.strictObject({ lastApply: applied.optional(), lastSmoke: smoked.optional() })),
+  environments: z.record(
+    z.string(),
+    // lastSmoke: what kvrot wrote before the API recorded smoke tests; read, dropped, never trusted.
+    z.strictObject({ lastApply: applied.optional(), lastSmoke: z.unknown().optional() }).transform(({ lastApply }): { lastApply?: z.output<typeof applied> } => (lastApply ? { lastApply } : {})),
+  ),
 });
 
 export type KvrotState = z.output<typeof stateSchema>;

@@ -60,13 +60,21 @@ describe('the client against answers the document does and does not describe', (
 
   it('sends the token to protected routes only, never follows a redirect, and never prints it', async () => {
     const seen: Seen[] = [];
-    const run = await kvrot(['smoke', '-e', 'dev', '--policy', 'api-key', '--as', 'ci', '--json'], server((url) => (url.pathname.endsWith('/rotate') ? Response.json({ dryRun: true, policyId: 'api-key', wouldRotate: false, reason: 'fresh', vaultUrl: 'https://kv.vault.azure.net', secretName: 'api-key', tagNames: [], trigger: 'http', keyVaultOperations: { creates: 0, others: 1 } }) : healthy(url)), seen));
+    const recorded = { environment: 'dev', at: '2026-03-01T12:00:00.000Z', passed: true, fileHash: null, policies: ['api-key'], checks: [], by: { oid: 'o', name: 'ci' } };
+    const answer = (url: URL) =>
+      url.pathname.endsWith('/rotate')
+        ? Response.json({ dryRun: true, policyId: 'api-key', wouldRotate: false, reason: 'fresh', vaultUrl: 'https://kv.vault.azure.net', secretName: 'api-key', tagNames: [], trigger: 'http', keyVaultOperations: { creates: 0, others: 1 } })
+        : url.pathname.endsWith('/smoke-tests')
+          ? Response.json(recorded, { status: 201 })
+          : healthy(url);
+    const run = await kvrot(['smoke', '-e', 'dev', '--policy', 'api-key', '--as', 'ci', '--json'], server(answer, seen));
     expect(run.code).toBe(EXIT.ok);
     const report = await kvrot(['report', 'cost', '-e', 'dev', '--as', 'reader'], server((url) => (url.pathname === '/api/openapi.json' ? Response.json({ paths: {} }) : healthy(url)), seen));
     expect(report.code).toBe(EXIT.remote);
     const document = seen.find((call) => call.url === '/api/openapi.json')!;
     expect(document.authorization).toBeNull();
     expect(seen.find((call) => call.url.endsWith('/rotate'))!.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(seen.find((call) => call.url.endsWith('/smoke-tests'))!.authorization).toBe(`Bearer ${TOKEN}`);
     expect(seen.every((call) => call.url === '/token' || call.redirect === 'manual')).toBe(true);
     for (const output of [run.stdout, run.stderr, report.stdout, report.stderr]) expect(output).not.toContain('signature-7f3a');
   });

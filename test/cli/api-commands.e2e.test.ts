@@ -85,15 +85,15 @@ function write(name: string, text: string): void {
   writeFileSync(path, text);
 }
 
-async function kvrot(argv: string[], options: { env?: Record<string, string>; fetch?: typeof fetch } = {}): Promise<Run> {
-  const run = await runInProcess(argv, { cwd: dir, env: { NO_COLOR: '1', ...options.env }, ...(options.fetch ? { fetch: options.fetch } : {}) });
+async function kvrot(argv: string[], options: { env?: Record<string, string>; fetch?: typeof fetch; cwd?: string } = {}): Promise<Run> {
+  const run = await runInProcess(argv, { cwd: options.cwd ?? dir, env: { NO_COLOR: '1', ...options.env }, ...(options.fetch ? { fetch: options.fetch } : {}) });
   outputs.push(run.stdout, run.stderr);
   expect(run.stderr + run.stdout, argv.join(' ')).not.toMatch(/\n\s+at .+:\d+:\d+\)?$/m);
   return run;
 }
 
 /** Runs a --json command, checks its exit code and parses its output with the documented schema. */
-async function json<S extends z.ZodType>(schema: S, argv: string[], code: number = EXIT.ok, options: { env?: Record<string, string> } = {}): Promise<z.output<S>> {
+async function json<S extends z.ZodType>(schema: S, argv: string[], code: number = EXIT.ok, options: { env?: Record<string, string>; cwd?: string } = {}): Promise<z.output<S>> {
   const run = await kvrot([...argv, '--json'], options);
   expect({ argv: argv.join(' '), code: run.code, stderr: run.stderr }).toEqual({ argv: argv.join(' '), code, stderr: code === EXIT.ok ? '' : expect.any(String) });
   return schema.parse(JSON.parse(run.stdout));
@@ -211,7 +211,7 @@ describe('approvals, status and the promotion gate', () => {
   it('refuses to promote before staging was smoke-tested', async () => {
     const run = await kvrot(['promote', '--from', 'staging', '--to', 'production', '--as', 'wendy']);
     expect(run.code).toBe(EXIT.validation);
-    expect(run.stderr).toContain('staging has no smoke test recorded here');
+    expect(run.stderr).toContain(`staging has no smoke test recorded at ${new URL(t.app.summary.api).origin}`);
   });
 
   it('records a failed smoke test, and refuses to promote on it', async () => {
@@ -237,8 +237,8 @@ describe('approvals, status and the promotion gate', () => {
   it('smoke-tests staging with the file, and refuses to promote a file changed since', async () => {
     const smoke = await json(smokeReportSchema, ['smoke', '-e', 'staging', '-f', 'Secretfile.yml', '--as', 'ci']);
     expect(smoke.checks.map((c) => c.check)).toEqual(['health', 'the environment holds what the file says', 'dry run of stg-orders-api-key', 'dry run of stg-orders-db']);
-    const state = stateSchema.parse(JSON.parse(readFileSync(join(dir, '.kvrot/state.json'), 'utf8')));
-    expect(state.environments['staging']!.lastSmoke).toMatchObject({ passed: true, fileHash: smoke.fileHash, file: 'Secretfile.yml' });
+    const latest = await t.call('GET', '/environments/staging/smoke-tests/latest');
+    expect(latest.json).toMatchObject({ at: smoke.recordedAt, passed: true, fileHash: smoke.fileHash, policies: ['stg-orders-api-key', 'stg-orders-db'], by: { oid: oidFor(t.app.identityProvider.tenantId, 'ci') } });
 
     const production = readFileSync(join(dir, 'vars/production.yml'), 'utf8');
     write('vars/production.yml', `${production}# edited after staging's smoke test\n`);
@@ -248,9 +248,27 @@ describe('approvals, status and the promotion gate', () => {
     write('vars/production.yml', production);
   });
 
-  it('promotes through production\'s approvals; the requester cannot approve, status shows them executed', async () => {
-    const promoted = await json(promoteReportSchema, ['promote', '--from', 'staging', '--to', 'production', '--as', 'wendy']);
+  it('promotes from another working directory, whose .kvrot never saw the smoke test, through production\'s approvals; the requester cannot approve, status shows them executed', async () => {
+    // Another job of the pipeline: the same files, no .kvrot of its own.
+    const elsewhere = mkdtempSync(join(tmpdir(), 'kvrot-e2e-promote-'));
+    for (const name of ['Secretfile.yml', 'vars/dev.yml', 'vars/staging.yml', 'vars/production.yml', 'kvrot.config.json']) {
+      mkdirSync(dirname(join(elsewhere, name)), { recursive: true });
+      writeFileSync(join(elsewhere, name), readFileSync(join(dir, name)));
+    }
+    // Refusal twin: the gate there is the API's record, so a file that differs from the one smoke-tested is refused there too.
+    writeFileSync(join(elsewhere, 'vars/production.yml'), `${readFileSync(join(dir, 'vars/production.yml'), 'utf8')}# differs\n`);
+    const refused = await kvrot(['promote', '--from', 'staging', '--to', 'production', '--as', 'wendy'], { cwd: elsewhere });
+    expect({ code: refused.code, stdout: refused.stdout }).toEqual({ code: EXIT.validation, stdout: '' });
+    expect(refused.stderr).toContain("changed since staging's last smoke test");
+    writeFileSync(join(elsewhere, 'vars/production.yml'), readFileSync(join(dir, 'vars/production.yml')));
+
+    const promoted = await json(promoteReportSchema, ['promote', '--from', 'staging', '--to', 'production', '--as', 'wendy'], EXIT.ok, { cwd: elsewhere });
     expect(promoted.from).toBe('staging');
+    const latest = await t.call('GET', '/environments/staging/smoke-tests/latest');
+    expect(promoted.smoke).toEqual({ at: latest.json.at, fileHash: latest.json.fileHash, api: new URL(t.app.summary.api).origin });
+    const state = stateSchema.parse(JSON.parse(readFileSync(join(elsewhere, '.kvrot/state.json'), 'utf8')));
+    expect(Object.keys(state.environments)).toEqual(['production']);
+    expect(state.environments['production']!.lastApply).toMatchObject({ promotedFrom: 'staging', fileHash: latest.json.fileHash });
     expect(promoted.results.map((r) => [r.policyId, r.outcome, r.changeRequestStatus])).toEqual([
       ['prod-orders-api-key', 'change-request', 'pending'],
       ['prod-orders-db', 'change-request', 'pending'],
@@ -263,7 +281,7 @@ describe('approvals, status and the promotion gate', () => {
 
     await json(approveReportSchema, ['approve', ...ids, '-e', 'production', '--as', 'alice']);
     await json(approveReportSchema, ['approve', ...ids, '-e', 'production', '--as', 'bob']);
-    const status = await json(statusReportSchema, ['status', '-e', 'production', '--as', 'reader']);
+    const status = await json(statusReportSchema, ['status', '-e', 'production', '--as', 'reader'], EXIT.ok, { cwd: elsewhere });
     expect(status.changeRequests.filter((r) => ids.includes(r.id)).map((r) => r.status)).toEqual(['executed', 'executed']);
     expect(status.policies.map((p) => p.id)).toEqual(expect.arrayContaining(['prod-orders-api-key', 'prod-orders-db']));
   });

@@ -12,7 +12,6 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { smokeReportSchema } from '../../src/cli/commands/api-reports.js';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import { secretLookingFields } from '../../src/cli/smoke/smoke-checks.js';
-import { stateSchema } from '../../src/cli/state.js';
 import { runInProcess, type Run } from './cli-harness.js';
 
 /** As long as a real access token, so that a message cut at 200 characters would still hold part of it. */
@@ -62,6 +61,8 @@ class FakeDeployment {
   readonly tokenRoles: string[][] = [];
   health: Reply = HEALTHY;
   rotate: Reply = { status: 200, json: plan() };
+  /** The API's answer to the record of the smoke test; by default it records what was sent. */
+  record: Reply | undefined;
 
   readonly fetch: typeof fetch = async (input, init) => {
     const url = new URL(String(input));
@@ -71,7 +72,7 @@ class FakeDeployment {
       return Response.json({ access_token: TOKEN, token_type: 'Bearer', expires_in: 3600 });
     }
     this.seen.push({ method: init?.method ?? 'GET', path: url.pathname, authorization: new Headers(init?.headers).get('authorization'), body, redirect: init?.redirect });
-    const reply = url.pathname === '/api/health' ? this.health : /^\/api\/policies\/[^/]+\/rotate$/.test(url.pathname) ? this.rotate : { status: 404, json: { error: { code: 'NotFound', message: 'no route' } } };
+    const reply = url.pathname === '/api/health' ? this.health : /^\/api\/policies\/[^/]+\/rotate$/.test(url.pathname) ? this.rotate : SMOKE_TESTS.test(url.pathname) ? (this.record ?? recorded(url, body)) : { status: 404, json: { error: { code: 'NotFound', message: 'no route' } } };
     if (reply.refuse) throw new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } });
     if (reply.hang) {
       const signal = init!.signal!;
@@ -80,6 +81,15 @@ class FakeDeployment {
     const text = reply.json === undefined ? (reply.body ?? '') : JSON.stringify(reply.json);
     return new Response(text, { status: reply.status, headers: { 'content-type': reply.json === undefined ? 'text/html' : 'application/json', ...reply.headers } });
   };
+}
+
+const SMOKE_TESTS = /^\/api\/environments\/[^/]+\/smoke-tests$/;
+const RECORDED_AT = '2026-03-01T12:00:00.000Z';
+
+/** What the API answers a recorded smoke test with: the report, with when and by whom. */
+function recorded(url: URL, body: string): Reply {
+  const environment = decodeURIComponent(url.pathname.split('/')[3]!);
+  return { status: 201, json: { environment, at: RECORDED_AT, ...(JSON.parse(body) as object), by: { oid: '00000000-0000-4000-8000-000000000001', name: 'ci' } } };
 }
 
 let dir = '';
@@ -111,9 +121,14 @@ describe('kvrot smoke against a healthy deployment', () => {
     // Assert
     expect({ code: run.code, stderr: run.stderr }).toEqual({ code: EXIT.ok, stderr: '' });
     expect(run.stdout).toMatch(/ok {2}dry run of payments-db: POST \/api\/policies\/payments-db\/rotate \(dry run\) -> 200: would rotate \(due since/);
-    expect(run.stdout).toMatch(/^passed; recorded in \.kvrot\/state\.json$/m);
-    expect(deployment.seen.map((s) => `${s.method} ${s.path} ${s.authorization === null ? 'anonymous' : s.authorization}`)).toEqual(['GET /api/health anonymous', `POST /api/policies/payments-db/rotate Bearer ${TOKEN}`]);
+    expect(run.stdout).toMatch(/^passed; recorded by http:\/\/127\.0\.0\.1:7071$/m);
+    expect(deployment.seen.map((s) => `${s.method} ${s.path} ${s.authorization === null ? 'anonymous' : s.authorization}`)).toEqual([
+      'GET /api/health anonymous',
+      `POST /api/policies/payments-db/rotate Bearer ${TOKEN}`,
+      `POST /api/environments/staging/smoke-tests Bearer ${TOKEN}`,
+    ]);
     expect(JSON.parse(deployment.seen[1]!.body)).toEqual({ reason: 'smoke test', dryRun: true });
+    expect(JSON.parse(deployment.seen[2]!.body)).toEqual({ passed: true, fileHash: null, policies: ['payments-db'], checks: [{ name: 'health', passed: true }, { name: 'dry run of payments-db', passed: true }] });
     expect(deployment.seen.every((s) => s.redirect === 'manual')).toBe(true);
     expect(printed(run)).not.toContain(TOKEN_PART);
   });
@@ -139,7 +154,7 @@ describe('kvrot smoke against a healthy deployment', () => {
 
     // Assert
     expect(run.code).toBe(EXIT.ok);
-    expect(deployment.seen.map((s) => s.path)).toEqual(['/api/health', '/api/policies/a%20b%2Fc/rotate']);
+    expect(deployment.seen.map((s) => s.path)).toEqual(['/api/health', '/api/policies/a%20b%2Fc/rotate', '/api/environments/staging/smoke-tests']);
   });
 });
 
@@ -174,9 +189,11 @@ describe('kvrot smoke failures', () => {
     const report = smokeReportSchema.parse(JSON.parse(run.stdout));
     expect(report.ok).toBe(false);
     expect(report.checks.filter((c) => !c.passed)).toEqual([{ check: expect.any(String), passed: false, detail: expect.stringMatching(detail) }]);
-    const state = stateSchema.parse(JSON.parse(readFileSync(join(dir, '.kvrot/state.json'), 'utf8')));
-    expect(state.environments['staging']?.lastSmoke).toMatchObject({ passed: false, policies: ['payments-db'] });
-    for (const text of [printed(run), readFileSync(join(dir, '.kvrot/state.json'), 'utf8')]) {
+    // The failure is recorded too (so promote refuses it), with the checks' names and results: never their details.
+    const sent = deployment.seen.find((seen) => SMOKE_TESTS.test(seen.path))!.body;
+    expect(JSON.parse(sent)).toMatchObject({ passed: false, fileHash: null, policies: ['payments-db'] });
+    expect(report.recordedAt).toBe(RECORDED_AT);
+    for (const text of [printed(run), sent]) {
       expect(text).not.toContain('hunter2-secret-value');
       expect(text).not.toContain('abc==');
       expect(text).not.toContain(TOKEN_PART);
@@ -194,7 +211,37 @@ describe('kvrot smoke failures', () => {
     expect(run.code).toBe(EXIT.remote);
     expect(run.stdout).toMatch(/^ {2}ok {2}health: GET \/api\/health -> 200 ok$/m);
     expect(run.stdout).toMatch(/^ {2}FAILED {2}dry run of payments-db: .*did not confirm a dry run/m);
-    expect(run.stdout.trimEnd().split('\n').at(-1)).toBe('failed; recorded in .kvrot/state.json');
+    expect(run.stdout.trimEnd().split('\n').at(-1)).toBe('failed; recorded by http://127.0.0.1:7071');
+  });
+
+  it.each<{ name: string; record: Reply; code: number; error: RegExp }>([
+    { name: 'refuses the record as invalid (400)', record: { status: 400, json: { error: { code: 'ValidationFailed', message: 'the request body is invalid', details: [{ path: 'checks.0.name', message: 'too long' }] } } }, code: EXIT.validation, error: /: 400 ValidationFailed: the request body is invalid/ },
+    { name: 'refuses the caller (403)', record: { status: 403, json: { error: { code: 'Forbidden', message: 'this operation needs the app role Rotation.Operate' } } }, code: EXIT.auth, error: /: 403 Forbidden/ },
+    { name: 'fails (500)', record: { status: 500, json: { error: { code: 'Internal', message: 'boom' } } }, code: EXIT.remote, error: /: 500 Internal: boom/ },
+    { name: 'has no such route (a deployment from before it, 404)', record: { status: 404, json: { error: { code: 'NotFound', message: 'no route' } } }, code: EXIT.validation, error: /: 404 NotFound/ },
+  ])('fails with exit $code when every check passed but the API $name', async ({ record, code, error }) => {
+    // Arrange
+    deployment.record = record;
+
+    // Act
+    const json = await kvrot(smokeOf('payments-db', '--json'));
+    const human = await kvrot(smokeOf());
+
+    // Assert
+    expect(json.code).toBe(code);
+    const report = smokeReportSchema.parse(JSON.parse(json.stdout));
+    expect({ ok: report.ok, passed: report.checks.every((c) => c.passed), recordedAt: report.recordedAt, recordError: report.recordError }).toEqual({ ok: false, passed: true, recordedAt: null, recordError: expect.stringMatching(error) });
+    expect(human.code).toBe(code);
+    expect(human.stdout.trimEnd().split('\n').at(-1)).toMatch(/^passed; NOT recorded: POST \/api\/environments\/staging\/smoke-tests: /);
+  });
+
+  it('passes once the API records it: the twin of the refusals above', async () => {
+    // Act
+    const run = await kvrot(smokeOf('payments-db', '--json'));
+
+    // Assert
+    expect(run.code).toBe(EXIT.ok);
+    expect(smokeReportSchema.parse(JSON.parse(run.stdout))).toMatchObject({ ok: true, recordedAt: RECORDED_AT, recordError: null });
   });
 
   it('never prints the token, not even part of it, when the API echoes it in an error or a plan', async () => {

@@ -171,8 +171,10 @@ export const smokeReportSchema = z.strictObject({
   file: z.string().nullable(),
   fileHash: z.string().nullable(),
   checks: z.array(z.strictObject({ check: z.string(), passed: z.boolean(), detail: z.string() })),
-  /** Recorded in .kvrot/state.json, where promote reads it. */
-  recordedAt: z.string(),
+  /** When the API recorded it (GET /api/environments/{env}/smoke-tests/latest, where promote reads it); null when it could not. */
+  recordedAt: z.string().nullable(),
+  /** Why the API did not record it (the smoke test then fails); null when it did. */
+  recordError: z.string().nullable(),
 });
 
 export type PlannedChange = z.output<typeof plannedChangeSchema>;

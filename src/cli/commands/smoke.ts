@@ -4,9 +4,10 @@
  * each policy named (default: each the Secretfile makes), which reads Key Vault and Table Storage
  * and writes nothing. With -f, also that the environment holds exactly what the file says
  * (nothing to create or replace, no change request pending for its policies). The result is
- * recorded in .kvrot/state.json with the file's hash: promote requires a passed one for the same
- * file. Without -f it needs Rotation.Operate alone, so a pipeline's identity can run it right
- * after a deploy holding no other role.
+ * recorded by the API (POST /api/environments/{env}/smoke-tests) with the file's hash: promote
+ * requires a passed one for the same file, and reads it from the API, so the two may run in
+ * different jobs. Without -f it needs Rotation.Operate alone, so a pipeline's identity can run it
+ * right after a deploy holding no other role.
  */
 import type { Command } from 'commander';
 import { connect, timeoutOf, withApiOptions, type ApiCommandOptions } from '../api/connect.js';
@@ -18,7 +19,6 @@ import type { CliIo } from '../io.js';
 import { shown, styleFor, writeJson } from '../output.js';
 import { displayFile, secretfileHash } from '../secretfile-input.js';
 import { checkDryRun, checkHealth, SmokeFailure, type SmokeTarget } from '../smoke/smoke-checks.js';
-import { updateState } from '../state.js';
 import type { z } from 'zod';
 import type { smokeReportSchema } from './api-reports.js';
 import { KVROT_JSON_VERSION } from './validate-report.js';
@@ -49,7 +49,7 @@ export const smokeCommand: CliCommand = {
 export async function smoke(options: SmokeOptions, io: CliIo): Promise<ExitCode> {
   const file = options.file;
   if (!file && !options.policy?.length) throw new CliUsageError('name the policies to dry-run with --policy, or the Secretfile whose policies they are with -f');
-  const { client, environment, token } = connect(options, options.environment, io, file ? ['listPolicies', 'listChangeRequests', 'rotatePolicy'] : ['rotatePolicy']);
+  const { client, environment, token } = connect(options, options.environment, io, file ? ['listPolicies', 'listChangeRequests', 'rotatePolicy', 'recordSmokeTest'] : ['rotatePolicy', 'recordSmokeTest']);
   const checks: Check[] = [];
   const fileOptions = file ? { file, varFile: options.varFile, strict: options.strict } : undefined;
   const hash = fileOptions ? secretfileHash(fileOptions, io).hash : null;
@@ -93,18 +93,40 @@ export async function smoke(options: SmokeOptions, io: CliIo): Promise<ExitCode>
   for (const id of policyIds) await run(`dry run of ${id}`, async () => checkDryRun({ ...target, accessToken: await token() }, id));
 
   const passed = checks.every((check) => check.passed);
-  const at = (io.now?.() ?? new Date()).toISOString();
+  // Recorded whatever the outcome: a failed smoke test replaces a passed one, so promote refuses it.
+  let recordedAt: string | null = null;
+  let recordFailure: CliError | undefined;
+  try {
+    const body = { passed, fileHash: hash, policies: policyIds, checks: checks.map((check) => ({ name: check.check, passed: check.passed })) };
+    const answer = await client.call('recordSmokeTest', [201], { params: { environment: environment.name }, body });
+    recordedAt = answer.body.at;
+  } catch (error) {
+    if (!(error instanceof CliError) || error instanceof CliUsageError) throw error;
+    recordFailure = error;
+  }
+  const ok = passed && recordFailure === undefined;
   const fileShown = file ? displayFile(file, io) : null;
-  updateState(io, environment.name, (entry) => ({ ...entry, lastSmoke: { at, api: environment.baseUrl.origin, passed, file: fileShown, fileHash: hash, policies: policyIds } }));
-  const report: z.output<typeof smokeReportSchema> = { kvrotJson: KVROT_JSON_VERSION, command: 'smoke', ok: passed, environment: environment.name, api: environment.baseUrl.origin, file: fileShown, fileHash: hash, checks, recordedAt: at };
+  const report: z.output<typeof smokeReportSchema> = {
+    kvrotJson: KVROT_JSON_VERSION,
+    command: 'smoke',
+    ok,
+    environment: environment.name,
+    api: environment.baseUrl.origin,
+    file: fileShown,
+    fileHash: hash,
+    checks,
+    recordedAt,
+    recordError: recordFailure?.message ?? null,
+  };
   if (options.json) {
     writeJson(io.stdout, report);
   } else {
     const style = styleFor(io.stdout, io.env);
     io.stdout.write(`${style.bold(`Smoke test of ${shown(environment.name)} (${environment.baseUrl.origin})`)}\n`);
     for (const check of checks) io.stdout.write(`  ${check.passed ? style.green('ok') : style.red('FAILED')}  ${shown(check.check)}: ${shown(check.detail)}\n`);
-    io.stdout.write(`${passed ? style.green('passed') : style.red('failed')}; recorded in .kvrot/state.json${hash ? ' for promote' : ''}\n`);
+    const recorded = recordFailure ? style.red(`NOT recorded: ${shown(recordFailure.message)}`) : `recorded by ${environment.baseUrl.origin}${hash ? ' for promote' : ''}`;
+    io.stdout.write(`${passed ? style.green('passed') : style.red('failed')}; ${recorded}\n`);
   }
-  if (passed) return EXIT.ok;
-  return authFailure ? EXIT.auth : EXIT.remote;
+  if (!passed) return authFailure ? EXIT.auth : EXIT.remote;
+  return recordFailure ? recordFailure.exitCode : EXIT.ok;
 }
