@@ -393,6 +393,19 @@ export const rotationTimelineSchema = named(
   'Rotation results per UTC day, oldest day first, counted from the audit; counts only, no record.',
 );
 
+/** What an active and an eligible role assignment both carry in the access review (ReviewedRoleGrant). */
+const roleGrantFields = {
+  id: z.string(),
+  scope: z.string(),
+  inherited: z.boolean(),
+  principalId: z.string(),
+  principalType: z.string(),
+  roleDefinitionId: z.string(),
+  roleName: z.string(),
+  roleType: z.string(),
+  condition: z.string().optional(),
+};
+
 export const accessReportSchema = named(
   'AccessReport',
   z.object({
@@ -406,15 +419,7 @@ export const accessReportSchema = named(
         permissionModel: z.enum(['rbac', 'access-policies']).optional(),
         assignments: z.array(
           z.object({
-            id: z.string(),
-            scope: z.string(),
-            inherited: z.boolean(),
-            principalId: z.string(),
-            principalType: z.string(),
-            roleDefinitionId: z.string(),
-            roleName: z.string(),
-            roleType: z.string(),
-            condition: z.string().optional(),
+            ...roleGrantFields,
             appIdentity: z.boolean(),
             activeAs: z
               .enum(['standing', 'time-bound', 'activation'])
@@ -431,16 +436,8 @@ export const accessReportSchema = named(
         eligible: z
           .array(
             z.object({
-              id: z.string(),
-              scope: z.string(),
-              inherited: z.boolean(),
-              principalId: z.string(),
-              principalType: z.string(),
-              roleDefinitionId: z.string(),
-              roleName: z.string(),
-              roleType: z.string(),
+              ...roleGrantFields,
               memberType: z.string().optional(),
-              condition: z.string().optional(),
               startDateTime: instant.optional(),
               endDateTime: instant.optional().describe('Absent: eligible permanently.'),
               findings: z.array(z.string()),
