@@ -384,6 +384,24 @@ describe('rotate, drift, history, audit, reports, cost', () => {
     expect(report.data).not.toBeNull();
   });
 
+  it('report access prints each vault with its assignments, PIM activations, eligible and deny assignments, as the API counts them', async () => {
+    const report = await json(reportReportSchema, ['report', 'access', '-e', 'dev', '--as', 'auditor']);
+    const vaults = (report.data as { vaults: { vault: string; assignments: { activeAs?: string }[]; eligible: unknown[]; denyAssignments: unknown[] }[] }).vaults;
+    // npm start's ARM seed makes an example user eligible on the first vault.
+    expect(vaults.some((vault) => vault.eligible.length > 0)).toBe(true);
+
+    const run = await kvrot(['report', 'access', '-e', 'dev', '--as', 'auditor']);
+
+    expect(run.code, run.stderr).toBe(EXIT.ok);
+    const lines = run.stdout.split('\n');
+    expect(lines.some((line) => /^\s*VAULT\s+ASSIGNMENTS\s+PIM-ACTIVATED\s+ELIGIBLE\s+DENY$/.test(line))).toBe(true);
+    for (const vault of vaults) {
+      const activated = vault.assignments.filter((a) => a.activeAs === 'activation').length;
+      const row = new RegExp(`^\\s*${vault.vault}\\s+${vault.assignments.length}\\s+${activated}\\s+${vault.eligible.length}\\s+${vault.denyAssignments.length}$`);
+      expect(lines.filter((line) => row.test(line)), vault.vault).toHaveLength(1);
+    }
+  });
+
   it('report says so when the deployment has no such report, by its own OpenAPI document', async () => {
     const withoutAccess = withoutRoute('/api/reports/access');
     const run = await kvrot(['report', 'access', '-e', 'dev', '--as', 'auditor'], { fetch: withoutAccess });

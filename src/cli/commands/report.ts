@@ -108,6 +108,19 @@ export function costHuman(cost: z.output<typeof costReportSchema>, style: Style)
   return `${table(['VAULT', 'ITEM', 'QUANTITY', `${cost.currency}/MONTH`], rows, style)}${style.bold(`total ${money(cost.totalMonthlyCost)} ${cost.currency} a month`)} (${shown(cost.month)})\n`;
 }
 
+/** Each vault reviewed: its role assignments (how many PIM activated), PIM-eligible and deny assignments, or that they could not be read. */
+export function accessVaultsHuman(access: z.output<typeof accessReportSchema>, style: Style): string {
+  const unread = (status: string) => (status === 'unavailable' ? 'unreadable' : status === 'not-reviewed' ? '-' : undefined);
+  const rows = access.vaults.map((vault) => [
+    shown(vault.vault),
+    String(vault.assignments.length),
+    String(vault.assignments.filter((assignment) => assignment.activeAs === 'activation').length),
+    unread(vault.pim) ?? String(vault.eligible.length),
+    unread(vault.denyAssignmentsStatus) ?? String(vault.denyAssignments.length),
+  ]);
+  return table(['VAULT', 'ASSIGNMENTS', 'PIM-ACTIVATED', 'ELIGIBLE', 'DENY'], rows, style);
+}
+
 function human(kind: ReportKind, data: Record<string, unknown>, more: boolean, style: Style): string {
   const out = [`${style.bold(`${kind[0]!.toUpperCase()}${kind.slice(1)} report`)} (${shown(String(data['generatedAt'] ?? ''))})\n`];
   if (kind === 'cost') out.push(costHuman(data as z.output<typeof costReportSchema>, style));
@@ -116,6 +129,7 @@ function human(kind: ReportKind, data: Record<string, unknown>, more: boolean, s
     if (inventory.summary) out.push(`  ${Object.entries(inventory.summary).map(([name, count]) => `${name} ${count}`).join(', ')}\n`);
     out.push(table(['VAULT', 'SECRET', 'POLICY', 'ENVIRONMENT', 'EXPIRES', 'DAYS LEFT', 'STATUS'], inventory.items.map((i) => [shown(i.vault), shown(i.name), shown(i.managedBy ?? (i.replicaOf !== null ? `(replica of ${i.replicaOf})` : '(unmanaged)')), shown(i.environment ?? '-'), i.expiresOn ?? 'never', i.daysLeft === null ? '-' : String(i.daysLeft), i.policyStatus ?? '-']), style));
   } else {
+    if (kind === 'access') out.push(accessVaultsHuman(data as z.output<typeof accessReportSchema>, style));
     const findings = (kind === 'access' ? (data as z.output<typeof accessReportSchema>).findings : (data['items'] as Finding[])) ?? [];
     const summary = data['summary'] as { bySeverity?: Record<string, number>; findings?: number } | undefined;
     if (summary?.bySeverity) out.push(`  ${summary.findings ?? findings.length} findings: ${summary.bySeverity['high'] ?? 0} high, ${summary.bySeverity['medium'] ?? 0} medium, ${summary.bySeverity['low'] ?? 0} low\n`);
