@@ -1,7 +1,7 @@
 /**
  * The dashboard's size budget, in bytes (counts, not timings): the JavaScript every visit downloads,
  * gzipped as a server or CDN would send it, stays under a stated budget with headroom over what it
- * is today (327,316 bytes raw, 85,961 gzipped at level 9, most of it MSAL.js). A dependency that
+ * is today (327,707 bytes raw, 86,074 gzipped at level 9, most of it MSAL.js). A dependency that
  * doubles the bundle fails here before it reaches anyone's browser. dist/ui is built by the test
  * run's global setup when it is older than ui/.
  */
@@ -15,9 +15,9 @@ import { describe, expect, it } from 'vitest';
 
 const DIST_UI = fileURLToPath(new URL('../../dist/ui', import.meta.url));
 
-/** About 16% over today's 85,961 bytes. */
+/** About 16% over today's 86,074 bytes. */
 const GZIPPED_JS_BUDGET_BYTES = 100_000;
-/** About 10% over today's 327,316 bytes. */
+/** About 10% over today's 327,707 bytes. */
 const RAW_JS_BUDGET_BYTES = 360_000;
 
 /** Bytes of the build's JavaScript, as stored and gzipped (level 9), over every .js file of the folder tree. */
