@@ -97,6 +97,13 @@ export interface ApplyOptions {
   waitTimeout?: string;
 }
 
+/** `--wait` and `--wait-timeout`, as apply and promote both take them (ApplyOptions). */
+export function withWaitOptions(command: Command): Command {
+  return command
+    .option('--wait', 'wait until every change request is executed, fails, is rejected or expires')
+    .option('--wait-timeout <duration>', 'how long --wait waits, e.g. 30m, 2h', '30m');
+}
+
 export interface ApplyOutcome {
   results: AppliedChange[];
   changeRequests: string[];

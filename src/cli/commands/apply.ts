@@ -5,8 +5,8 @@
  * they are executed, fail, are rejected or expire (exit 5 unless every one was executed).
  */
 import type { Command } from 'commander';
-import { connect, withApiOptions, type ApiCommandOptions } from '../api/connect.js';
-import { applyPlan, planHuman, preparePlan, publicStep, resultsHuman, summarize, waitTimeoutOf, withSecretfileOptions, type ApplyOptions, type SecretfileCommandOptions } from '../apply-plan.js';
+import { connect, withApiOptions } from '../api/connect.js';
+import { applyPlan, planHuman, preparePlan, publicStep, resultsHuman, summarize, waitTimeoutOf, withSecretfileOptions, withWaitOptions, type ApplyOptions } from '../apply-plan.js';
 import type { CliCommand } from '../command.js';
 import type { ResolvedEnvironment } from '../config.js';
 import type { ExitCode } from '../exit-codes.js';
@@ -16,21 +16,21 @@ import { displayFile, secretfileHash } from '../secretfile-input.js';
 import { updateState } from '../state.js';
 import type { ApiClient } from '../api/api-client.js';
 import type { ApplyReport } from './api-reports.js';
+import type { PlanOptions } from './plan.js';
 import { KVROT_JSON_VERSION } from './validate-report.js';
 
-export interface ApplyCommandOptions extends ApiCommandOptions, SecretfileCommandOptions, ApplyOptions {
-  environment: string;
-  prune?: boolean;
-}
+/** plan's options (the environment, --prune) and --wait. */
+export interface ApplyCommandOptions extends PlanOptions, ApplyOptions {}
 
 export const applyCommand: CliCommand = {
   name: 'apply',
   register(program: Command, context) {
-    withApiOptions(withSecretfileOptions(program.command('apply').description("execute the plan: create, replace (and with --prune delete) the environment's policies; a protected environment answers with change requests")))
-      .option('--prune', "delete the environment's policies the file no longer makes")
-      .option('--wait', 'wait until every change request is executed, fails, is rejected or expires')
-      .option('--wait-timeout <duration>', 'how long --wait waits, e.g. 30m, 2h', '30m')
-      .action((options: ApplyCommandOptions) => context.run(() => apply(options, context.io)));
+    withWaitOptions(
+      withApiOptions(withSecretfileOptions(program.command('apply').description("execute the plan: create, replace (and with --prune delete) the environment's policies; a protected environment answers with change requests"))).option(
+        '--prune',
+        "delete the environment's policies the file no longer makes",
+      ),
+    ).action((options: ApplyCommandOptions) => context.run(() => apply(options, context.io)));
   },
 };
 

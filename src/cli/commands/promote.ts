@@ -9,7 +9,7 @@
  */
 import type { Command } from 'commander';
 import { connect, withApiOptions, type ApiCommandOptions } from '../api/connect.js';
-import { waitTimeoutOf, withSecretfileOptions, type ApplyOptions, type SecretfileCommandOptions } from '../apply-plan.js';
+import { waitTimeoutOf, withSecretfileOptions, withWaitOptions, type ApplyOptions, type SecretfileCommandOptions } from '../apply-plan.js';
 import type { CliCommand } from '../command.js';
 import { ApiRefusal } from '../api/api-client.js';
 import { CliUsageError, CliValidationError } from '../errors.js';
@@ -29,14 +29,12 @@ export interface PromoteOptions extends ApiCommandOptions, SecretfileCommandOpti
 export const promoteCommand: CliCommand = {
   name: 'promote',
   register(program: Command, context) {
-    withApiOptions(
-      withSecretfileOptions(program.command('promote').description("apply to one environment what was applied and smoke-tested in another, through the target's approvals")).requiredOption('--from <env>', 'the environment that was smoke-tested, e.g. staging').requiredOption('--to <env>', 'the environment to promote to, e.g. production'),
-      { environment: false },
-    )
-      .option('--prune', "delete the target's policies the file no longer makes")
-      .option('--wait', 'wait until every change request is executed, fails, is rejected or expires')
-      .option('--wait-timeout <duration>', 'how long --wait waits, e.g. 30m, 2h', '30m')
-      .action((options: PromoteOptions) => context.run(() => promote(options, context.io)));
+    withWaitOptions(
+      withApiOptions(
+        withSecretfileOptions(program.command('promote').description("apply to one environment what was applied and smoke-tested in another, through the target's approvals")).requiredOption('--from <env>', 'the environment that was smoke-tested, e.g. staging').requiredOption('--to <env>', 'the environment to promote to, e.g. production'),
+        { environment: false },
+      ).option('--prune', "delete the target's policies the file no longer makes"),
+    ).action((options: PromoteOptions) => context.run(() => promote(options, context.io)));
   },
 };
 
