@@ -6,81 +6,37 @@
  * follower's refresh; a versioned reference, a site that reads nothing of the secret and a
  * reference App Service cannot resolve each fail the rotation loudly after the switch.
  */
-import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppServiceReferences } from '../../../src/adapters/arm/app-service-references.js';
-import { createArmClients } from '../../../src/adapters/arm/arm-clients.js';
-import { siteId } from '../../../src/local/arm/index.js';
+import { describe, expect, it } from 'vitest';
 import { EMULATOR_RESOURCE_GROUP, EMULATOR_SUBSCRIPTION_ID } from '../../../src/local/keyvault-emulator/options.js';
-import { startAppStack, type AppAnswer, type AppStack } from '../../support/app-stack.js';
 import { versionsOf } from '../../functions/app-e2e-support.js';
-import { unusedCredential } from '../../local/arm/support.js';
+import { appServicePolicy, existingSecret, expectNoValueIn, idOf, uniqueId, useAppServiceStack } from './app-service-stack.js';
 
-let stack: AppStack;
-let vaultUrl: string;
-let references: AppServiceReferences;
+const world = useAppServiceStack();
 
-beforeAll(async () => {
-  stack = await startAppStack({ settings: { ROTATION_MAX_ATTEMPTS: '50' } });
-  vaultUrl = new URL(stack.vaultUrl(0)).origin;
-  references = new AppServiceReferences(createArmClients({ credential: unusedCredential, standIn: { endpoint: stack.arm.baseUrl, caCertPath: stack.arm.caCertPath, address: stack.arm.host } }));
-}, 120_000);
-
-afterAll(async () => {
-  await stack?.stop();
-});
-
-const uniqueId = (prefix: string) => `${prefix}-${randomBytes(3).toString('hex')}`;
-const idOf = (site: string) => siteId(EMULATOR_SUBSCRIPTION_ID, EMULATOR_RESOURCE_GROUP, site);
-const versionless = (secret: string) => `@Microsoft.KeyVault(SecretUri=${vaultUrl}/secrets/${secret}/)`;
+const versionless = (secret: string) => `@Microsoft.KeyVault(SecretUri=${world.vaultUrl}/secrets/${secret}/)`;
 
 /** A web or function app whose settings are these (Key Vault references or plain values), resolved at once as App Service does. */
 async function seedSite(name: string, appSettings: Record<string, string>): Promise<string> {
-  await stack.armAdmin.seed({ sites: [{ subscriptionId: EMULATOR_SUBSCRIPTION_ID, resourceGroup: EMULATOR_RESOURCE_GROUP, name, kind: 'functionapp', appSettings }] });
+  await world.stack.armAdmin.seed({ sites: [{ subscriptionId: EMULATOR_SUBSCRIPTION_ID, resourceGroup: EMULATOR_RESOURCE_GROUP, name, kind: 'functionapp', appSettings }] });
   return idOf(name);
 }
 
-/** The policy's secret as an application wrote it before the policy: the version sites hold before any rotation. */
-async function existingSecret(name: string): Promise<string> {
-  return (await stack.secrets(vaultUrl).setSecret(name, `initial-${randomBytes(8).toString('hex')}`, { contentType: 'text/plain' })).properties.version!;
-}
-
-function policyBody(id: string, consumer: Record<string, unknown>) {
-  return {
-    id,
-    vaultUrl,
-    secretName: id,
-    generator: { kind: 'random_password', length: 32 },
-    rotation: { every: '30d', validFor: '60d' },
-    contentType: 'text/plain',
-    consumers: [{ kind: 'app-service', name: 'apps', timeout: '3s', ...consumer }],
-    environment: 'test',
-    owner: 'team-apps',
-  };
-}
-
-const put = (id: string, body: unknown) => stack.call({ method: 'PUT', path: `/policies/${id}`, body: JSON.stringify(body) });
-const rotate = (id: string) => stack.call({ method: 'POST', path: `/policies/${id}/rotate`, body: JSON.stringify({ reason: 'app-service end to end' }) });
-const refreshes = async () => (await stack.armAdmin.counts()).operations['webApps.refreshAppSettingsKeyVaultReferences'] ?? 0;
+const put = (id: string, body: unknown) => world.stack.call({ method: 'PUT', path: `/policies/${id}`, body: JSON.stringify(body) });
+const rotate = (id: string) => world.stack.call({ method: 'POST', path: `/policies/${id}/rotate`, body: JSON.stringify({ reason: 'app-service end to end' }) });
+const refreshes = async () => (await world.stack.armAdmin.counts()).operations['webApps.refreshAppSettingsKeyVaultReferences'] ?? 0;
 
 async function statusOf(site: string, setting: string) {
-  return (await references.statuses(site)).find((s) => s.setting === setting);
-}
-
-async function expectNoValueIn(answers: AppAnswer[], secret: string): Promise<void> {
-  const value = (await stack.secrets(vaultUrl).getSecret(secret)).value;
-  expect(value).toBeDefined();
-  for (const answer of answers) expect(answer.text.includes(value!)).toBe(false);
+  return (await world.references.statuses(site)).find((s) => s.setting === setting);
 }
 
 describe('a policy with an app-service follower, through the HTTP API', () => {
   it('refreshes the listed site, which then holds the new version; a site it does not list keeps the old one', async () => {
     // Arrange
     const id = uniqueId('app-secret');
-    const before = await existingSecret(id);
+    const before = await existingSecret(world, id);
     const listed = await seedSite(uniqueId('func-listed'), { API_KEY: versionless(id), PLAIN: 'x' });
     const unlisted = await seedSite(uniqueId('func-unlisted'), { API_KEY: versionless(id) });
-    expect((await put(id, policyBody(id, { siteIds: [listed] }))).status).toBe(201);
+    expect((await put(id, appServicePolicy(world.vaultUrl, id, { siteIds: [listed] }))).status).toBe(201);
     expect(await statusOf(listed, 'API_KEY')).toMatchObject({ status: 'Resolved', version: before });
     const refreshesBefore = await refreshes();
 
@@ -90,54 +46,54 @@ describe('a policy with an app-service follower, through the HTTP API', () => {
     // Assert
     expect(rotated.status, rotated.text).toBe(200);
     expect(rotated.json.status).toBe('succeeded');
-    const current = (await stack.secrets(vaultUrl).getSecret(id)).properties.version!;
+    const current = (await world.stack.secrets(world.vaultUrl).getSecret(id)).properties.version!;
     expect(current).not.toBe(before);
     expect(await statusOf(listed, 'API_KEY')).toMatchObject({ status: 'Resolved', version: current });
     // App Service keeps a resolved reference until refreshed: nobody refreshed this one.
     expect(await statusOf(unlisted, 'API_KEY')).toMatchObject({ status: 'Resolved', version: before });
     expect((await refreshes()) - refreshesBefore).toBe(1);
-    const audit = await stack.call({ method: 'GET', path: `/audit?policy=${id}&pageSize=100` });
+    const audit = await world.stack.call({ method: 'GET', path: `/audit?policy=${id}&pageSize=100` });
     const delivered = audit.json.items.filter((r: { step?: string; consumer?: string; action?: string }) => r.step === 'delivered' && r.consumer === 'apps' && r.action === 'rotation.step-finished');
     expect(delivered).toHaveLength(1);
     expect(delivered[0].reason).toContain(`site ${listed.split('/').at(-1)}: app settings API_KEY resolved to version ${current}`);
-    await expectNoValueIn([rotated, audit], id);
+    await expectNoValueIn(world, [rotated, audit], id);
   });
 
   it('follows every setting that reads the secret by default, in either reference form', async () => {
     // Arrange
     const id = uniqueId('app-forms');
-    await existingSecret(id);
+    await existingSecret(world, id);
     const site = await seedSite(uniqueId('app-forms'), {
       BY_URI: versionless(id),
-      BY_PARTS: `@Microsoft.KeyVault(VaultName=${new URL(vaultUrl).hostname.split('.')[0]};SecretName=${id})`,
+      BY_PARTS: `@Microsoft.KeyVault(VaultName=${new URL(world.vaultUrl).hostname.split('.')[0]};SecretName=${id})`,
       OTHER_SECRET: versionless(`${id}-other`),
     });
-    expect((await put(id, policyBody(id, { siteIds: [site] }))).status).toBe(201);
+    expect((await put(id, appServicePolicy(world.vaultUrl, id, { siteIds: [site] }))).status).toBe(201);
 
     // Act
     const rotated = await rotate(id);
 
     // Assert
     expect(rotated.status, rotated.text).toBe(200);
-    const current = (await stack.secrets(vaultUrl).getSecret(id)).properties.version!;
+    const current = (await world.stack.secrets(world.vaultUrl).getSecret(id)).properties.version!;
     expect(await statusOf(site, 'BY_URI')).toMatchObject({ status: 'Resolved', version: current });
     expect(await statusOf(site, 'BY_PARTS')).toMatchObject({ status: 'Resolved', version: current });
-    const audit = await stack.call({ method: 'GET', path: `/audit?policy=${id}&pageSize=100` });
+    const audit = await world.stack.call({ method: 'GET', path: `/audit?policy=${id}&pageSize=100` });
     expect(JSON.stringify(audit.json.items)).toContain(`app settings BY_PARTS, BY_URI resolved to version ${current}`);
   });
 
   it('with settings, follows only the ones named: a pinned reference it does not name is left alone; a named one reading another secret is refused', async () => {
     // Arrange
     const id = uniqueId('app-named');
-    const before = await existingSecret(id);
+    const before = await existingSecret(world, id);
     const site = await seedSite(uniqueId('app-named'), {
       FOLLOWS: versionless(id),
-      PINNED_ON_PURPOSE: `@Microsoft.KeyVault(SecretUri=${vaultUrl}/secrets/${id}/${before})`,
+      PINNED_ON_PURPOSE: `@Microsoft.KeyVault(SecretUri=${world.vaultUrl}/secrets/${id}/${before})`,
       OTHER_SECRET: versionless(`${id}-other`),
     });
     const other = uniqueId('app-named-other');
-    expect((await put(id, policyBody(id, { siteIds: [site], settings: ['FOLLOWS'] }))).status).toBe(201);
-    expect((await put(other, policyBody(other, { siteIds: [site], settings: ['OTHER_SECRET'] }))).status).toBe(201);
+    expect((await put(id, appServicePolicy(world.vaultUrl, id, { siteIds: [site], settings: ['FOLLOWS'] }))).status).toBe(201);
+    expect((await put(other, appServicePolicy(world.vaultUrl, other, { siteIds: [site], settings: ['OTHER_SECRET'] }))).status).toBe(201);
 
     // Act
     const rotated = await rotate(id);
@@ -145,7 +101,7 @@ describe('a policy with an app-service follower, through the HTTP API', () => {
 
     // Assert
     expect(rotated.status, rotated.text).toBe(200);
-    const current = (await stack.secrets(vaultUrl).getSecret(id)).properties.version!;
+    const current = (await world.stack.secrets(world.vaultUrl).getSecret(id)).properties.version!;
     expect(await statusOf(site, 'FOLLOWS')).toMatchObject({ status: 'Resolved', version: current });
     expect(await statusOf(site, 'PINNED_ON_PURPOSE')).toMatchObject({ status: 'Resolved', version: before });
     expect(refused.status, refused.text).toBe(502);
@@ -155,13 +111,13 @@ describe('a policy with an app-service follower, through the HTTP API', () => {
   it('a versioned reference fails the rotation after the switch, saying only versionless references pick up new versions; the new version stays in the vault', async () => {
     // Arrange
     const id = uniqueId('app-pinned');
-    const before = await existingSecret(id);
-    const site = await seedSite(uniqueId('app-pinned'), { API_KEY: `@Microsoft.KeyVault(SecretUri=${vaultUrl}/secrets/${id}/${before})` });
-    expect((await put(id, policyBody(id, { siteIds: [site] }))).status).toBe(201);
+    const before = await existingSecret(world, id);
+    const site = await seedSite(uniqueId('app-pinned'), { API_KEY: `@Microsoft.KeyVault(SecretUri=${world.vaultUrl}/secrets/${id}/${before})` });
+    expect((await put(id, appServicePolicy(world.vaultUrl, id, { siteIds: [site] }))).status).toBe(201);
 
     // Act
     const failed = await rotate(id);
-    const policy = await stack.call({ method: 'GET', path: `/policies/${id}` });
+    const policy = await world.stack.call({ method: 'GET', path: `/policies/${id}` });
 
     // Assert
     expect(failed.status, failed.text).toBe(502);
@@ -169,24 +125,24 @@ describe('a policy with an app-service follower, through the HTTP API', () => {
     expect(failed.json.error.message).toContain('apps (app-service)');
     expect(failed.json.error.message).toContain(`app setting API_KEY names version ${before}`);
     expect(failed.json.error.message).toContain('only versionless references pick up new versions');
-    const latest = await stack.secrets(vaultUrl).getSecret(id);
+    const latest = await world.stack.secrets(world.vaultUrl).getSecret(id);
     expect(latest.properties.version).not.toBe(before);
     expect(latest.properties.enabled).toBe(true);
     expect(latest.properties.tags?.['rotation-id']).toBe(failed.json.rotationId);
-    expect(await versionsOf(stack.secrets(vaultUrl), id)).toHaveLength(2);
+    expect(await versionsOf(world.stack.secrets(world.vaultUrl), id)).toHaveLength(2);
     expect(policy.json.state).toMatchObject({ consecutiveFailures: 1, rotationInProgress: { step: 'switched', rotationId: failed.json.rotationId } });
-    const audit = await stack.call({ method: 'GET', path: `/audit?policy=${id}&action=rotation.failed&pageSize=100` });
+    const audit = await world.stack.call({ method: 'GET', path: `/audit?policy=${id}&action=rotation.failed&pageSize=100` });
     expect(audit.json.items).toContainEqual(expect.objectContaining({ rotationId: failed.json.rotationId, error: expect.stringContaining('only versionless references pick up new versions') }));
-    await expectNoValueIn([failed, policy, audit], id);
+    await expectNoValueIn(world, [failed, policy, audit], id);
   });
 
   it('a site where nothing reads the secret fails: a follower that confirms nothing must not pass', async () => {
     // Arrange
     const id = uniqueId('app-unread');
-    await existingSecret(id);
+    await existingSecret(world, id);
     const name = uniqueId('app-unread');
     const site = await seedSite(name, { OTHER: versionless(`${id}-elsewhere`), PLAIN: 'x' });
-    expect((await put(id, policyBody(id, { siteIds: [site] }))).status).toBe(201);
+    expect((await put(id, appServicePolicy(world.vaultUrl, id, { siteIds: [site] }))).status).toBe(201);
 
     // Act
     const failed = await rotate(id);
@@ -199,17 +155,17 @@ describe('a policy with an app-service follower, through the HTTP API', () => {
   it('a reference App Service cannot resolve (AccessToKeyVaultDenied) fails naming site, setting and status; once it clears, a retry of the same rotation confirms', async () => {
     // Arrange
     const id = uniqueId('app-denied');
-    const before = await existingSecret(id);
+    const before = await existingSecret(world, id);
     const name = uniqueId('app-denied');
     const site = await seedSite(name, { API_KEY: versionless(id) });
-    expect((await put(id, policyBody(id, { siteIds: [site] }))).status).toBe(201);
+    expect((await put(id, appServicePolicy(world.vaultUrl, id, { siteIds: [site] }))).status).toBe(201);
     // The site's identity loses its Key Vault role: every resolution (the refresh, each read while unresolved) is denied.
-    await stack.armAdmin.injectReferenceFault({ siteId: site, setting: 'API_KEY', status: 'AccessToKeyVaultDenied', count: 1000 });
+    await world.stack.armAdmin.injectReferenceFault({ siteId: site, setting: 'API_KEY', status: 'AccessToKeyVaultDenied', count: 1000 });
 
     // Act
     const failed = await rotate(id);
     const whileDenied = await statusOf(site, 'API_KEY');
-    await stack.armAdmin.clearReferenceFaults();
+    await world.stack.armAdmin.clearReferenceFaults();
     const retried = await rotate(id);
 
     // Assert
@@ -219,10 +175,10 @@ describe('a policy with an app-service follower, through the HTTP API', () => {
     expect(whileDenied?.version).toBeUndefined();
     expect(retried.status, retried.text).toBe(200);
     expect(retried.json).toMatchObject({ status: 'succeeded', rotationId: failed.json.rotationId });
-    const current = (await stack.secrets(vaultUrl).getSecret(id)).properties.version!;
+    const current = (await world.stack.secrets(world.vaultUrl).getSecret(id)).properties.version!;
     expect(current).not.toBe(before);
-    expect(await versionsOf(stack.secrets(vaultUrl), id)).toHaveLength(2);
+    expect(await versionsOf(world.stack.secrets(world.vaultUrl), id)).toHaveLength(2);
     expect(await statusOf(site, 'API_KEY')).toMatchObject({ status: 'Resolved', version: current });
-    await expectNoValueIn([failed, retried], id);
+    await expectNoValueIn(world, [failed, retried], id);
   });
 });
